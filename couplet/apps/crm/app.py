@@ -1,0 +1,139 @@
+"""The CRM service factory: `create_app(settings)` builds the Dataverse-compatible app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from ...settings import CrmSettings
+from .._common.auth import TokenIssuer, register_client
+from .._common.database import Transactions, create_schema, make_engine
+from .._common.model import Conventions, Model
+from .._common.records import SYSTEM, NoRules, Tx
+from .._common.service import ODataService
+from .._common.throttle import Throttle, ThrottlePolicy
+from .dataverse import DataverseDialect
+from .entities import BY_NAME, TABLES
+from .router import CrmRouter
+from .rules import CrmRules
+from .security import ROLES, SYSTEM_ADMINISTRATOR, resolver, role_id
+
+API_ROOT = "/api/data/v9.2"
+CONVENTIONS = Conventions(version="versionnumber", created_on="createdon",
+                          modified_on="modifiedon", created_by="_createdby_value",
+                          modified_by="_modifiedby_value")
+
+
+def build_model() -> Model:
+    return Model((t.entity for t in TABLES), CONVENTIONS)
+
+
+def _labels() -> dict[tuple[str, str], dict[int, str]]:
+    from . import entities as ent
+
+    by_field = {"customertypecode": ent.CUSTOMER_TYPES, "paymenttermscode": ent.PAYMENT_TERMS,
+                "address1_freighttermscode": ent.FREIGHT_TERMS,
+                "freighttermscode": ent.FREIGHT_TERMS,
+                "address1_shippingmethodcode": ent.SHIPPING_METHODS,
+                "shippingmethodcode": ent.SHIPPING_METHODS, "producttypecode": ent.PRODUCT_TYPES}
+    out: dict[tuple[str, str], dict[int, str]] = {}
+    for t in TABLES:
+        for f in t.entity.fields:
+            if f.name in by_field:
+                out[(t.entity.name, f.name)] = by_field[f.name]
+    return out
+
+
+def _ensure_parent_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _token_key(conn: sa.Connection, model: Model, configured: str | None) -> str:
+    """The token signing key: configured, or generated once and kept in the database so
+    tokens survive a restart."""
+    if configured:
+        return configured
+    table = model.settings
+    row = conn.execute(sa.select(table.c.value).where(table.c.name == "token_key")).scalar()
+    if row:
+        return str(row)
+    key = secrets.token_urlsafe(48)
+    conn.execute(sa.insert(table).values(name="token_key", value=key))
+    return key
+
+
+def bootstrap(tx: Tx, settings: CrmSettings) -> None:
+    """Makes a fresh database usable: roles, organization, base currency, admin client."""
+    for name, (rid, _) in ROLES.items():
+        if tx.get("role", rid) is None:
+            tx.insert("role", {"roleid": rid, "name": name}, internal=True)
+    if tx.first("organization") is None:
+        currency = tx.first("transactioncurrency", isocurrencycode=settings.base_currency_code)
+        if currency is None:
+            currency = tx.insert("transactioncurrency", {
+                "currencyname": settings.base_currency_name, "currencysymbol":
+                settings.base_currency_symbol, "isocurrencycode": settings.base_currency_code,
+                "exchangerate": 1, "currencyprecision": 2})
+        tx.insert("organization", {"name": settings.organization_name,
+                                   "_basecurrencyid_value": currency["transactioncurrencyid"]})
+    if settings.admin_client_id and settings.admin_client_secret:
+        ensure_application_user(tx, settings.admin_client_id, settings.admin_client_secret,
+                                "couplet administrator", [SYSTEM_ADMINISTRATOR])
+
+
+def ensure_application_user(tx: Tx, client_id: str, secret: str, name: str,
+                            roles: list[str]) -> str:
+    """Creates (or re-keys) an application user with an OAuth client; returns its user id."""
+    app_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"couplet-client:{client_id}"))
+    user = tx.first("systemuser", applicationid=app_id)
+    if user is None:
+        user = tx.insert("systemuser", {"firstname": "#", "lastname": name,
+                                        "applicationid": app_id, "accessmode": 4,
+                                        "islicensed": False})
+    user_id = str(user["systemuserid"])
+    for role in roles:
+        if not tx.find("systemuserroles", systemuserid=user_id, roleid=role_id(role)):
+            tx.insert("systemuserroles", {"systemuserid": user_id, "roleid": role_id(role)})
+    register_client(tx.conn, tx.model, client_id, secret, user_id)
+    return user_id
+
+
+def create_app(settings: CrmSettings | None = None,
+               clock: Callable[[], dt.datetime] | None = None) -> FastAPI:
+    settings = settings or CrmSettings()
+    now = clock or (lambda: dt.datetime.now(dt.UTC))
+    model = build_model()
+    tables = dict(BY_NAME)
+    dialect = DataverseDialect(model, tables, _labels())
+    rules = CrmRules(tables)
+    _ensure_parent_dir(settings.database_url)
+    engine = make_engine(settings.database_url)
+    create_schema(engine, model)
+    transactions = Transactions(engine)
+    with transactions.begin() as conn:
+        key = _token_key(conn, model, settings.token_key)
+        bootstrap(Tx(conn, model, SYSTEM, rules, now), settings)
+    service = ODataService(
+        model=model, dialect=dialect, rules=rules, transactions=transactions,
+        router=CrmRouter(dialect), resolve_principal=resolver(model),
+        issuer=TokenIssuer(key, "couplet-crm", settings.token_lifetime_seconds, now),
+        throttle=Throttle(ThrottlePolicy(settings.throttle_requests,
+                                         settings.throttle_window_seconds,
+                                         settings.throttle_concurrent)),
+        api_root=API_ROOT, clock=now)
+    app = FastAPI(title="couplet reference CRM (Dataverse Web API subset)", version="9.2")
+    service.mount(app)
+    app.state.service = service
+    app.state.engine = engine
+    app.state.settings = settings
+    return app
+
+
+__all__ = ["API_ROOT", "NoRules", "build_model", "create_app", "ensure_application_user"]

@@ -1,0 +1,148 @@
+"""The Dataverse Web API dialect: lookups through `@odata.bind`, annotations, keys in URLs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .._common.dialect import Dialect
+from .._common.errors import bad_request, not_found
+from .._common.model import EntityDef, FieldType, Model
+from .._common.records import Tx
+from .._common.types import json_value, parse_guid
+from .schema import Lookup, Table
+
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)$")
+_FORMATTED = "@OData.Community.Display.V1.FormattedValue"
+_LOGICAL = "@Microsoft.Dynamics.CRM.lookuplogicalname"
+
+
+class DataverseDialect(Dialect):
+    max_page_size = 5000
+    namespace = "Microsoft.Dynamics.CRM"
+
+    def __init__(self, model: Model, tables: dict[str, Table],
+                 labels: dict[tuple[str, str], dict[int, str]]) -> None:
+        super().__init__(model)
+        self.tables = tables
+        self.labels = labels
+
+    # -- reading rows --------------------------------------------------------------
+
+    def represent(self, entity: EntityDef, row: dict[str, Any], select: list[str] | None,
+                  annotations: bool = False) -> dict[str, Any]:
+        out = super().represent(entity, row, select, annotations)
+        if not annotations:
+            return out
+        spec = self.tables[entity.name]
+        for lk in spec.lookups:
+            if lk.column in out and row.get(lk.column):
+                out[lk.column + _LOGICAL] = (row.get(lk.type_column) if lk.polymorphic
+                                             else lk.targets[0])
+        for name in list(out):
+            labels = self.labels.get((entity.name, name))
+            if labels and out[name] is not None:
+                out[name + _FORMATTED] = labels.get(out[name], str(out[name]))
+            f = entity.field(name)
+            if f is not None and f.type is FieldType.MONEY and out[name] is not None:
+                out[name + _FORMATTED] = f"{json_value(row[name]):,.2f}"
+        return out
+
+    # -- writing rows --------------------------------------------------------------
+
+    def decode(self, tx: Tx, entity: EntityDef, body: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        spec = self.tables[entity.name]
+        for name, raw in body.items():
+            if name.endswith("@odata.bind"):
+                values.update(self._bind(tx, spec, name[: -len("@odata.bind")], raw))
+            elif "@" in name:
+                continue
+            elif name.startswith("_") and name.endswith("_value"):
+                lk = name[1:-6]
+                raise bad_request(
+                    f"The property '{name}' is read-only; set the lookup with "
+                    f"'{lk}@odata.bind'.", target=name)
+            else:
+                values[name] = self.decode_value(entity, name, raw)
+        return values
+
+    def _bind(self, tx: Tx, spec: Table, nav: str, raw: Any) -> dict[str, Any]:
+        match = self._lookup_for(spec, nav)
+        if match is None:
+            raise bad_request(
+                f"An undeclared property '{nav}' which only has property annotations in the "
+                "payload but no property value was found in the payload.", target=nav)
+        lk, fixed_target = match
+        if raw is None:
+            return {lk.column: None, **({lk.type_column: None} if lk.polymorphic else {})}
+        if not isinstance(raw, str):
+            raise bad_request(f"The value of '{nav}@odata.bind' must be a URL.", target=nav)
+        target, key = self.resolve_reference(tx, raw, nav)
+        if target not in lk.targets or (fixed_target and target != fixed_target):
+            raise bad_request(
+                f"The reference '{raw}' in '{nav}@odata.bind' does not point to a table that "
+                f"'{lk.name}' accepts ({', '.join(lk.targets)}).", target=nav)
+        values: dict[str, Any] = {lk.column: key}
+        if lk.polymorphic:
+            values[lk.type_column] = target
+        return values
+
+    @staticmethod
+    def _lookup_for(spec: Table, nav: str) -> tuple[Lookup, str | None] | None:
+        for lk in spec.lookups:
+            if lk.name in ("createdby", "modifiedby"):
+                continue
+            if nav == lk.name:
+                return lk, None
+            for t in lk.targets:
+                if nav == f"{lk.name}_{t}":
+                    return lk, t
+        return None
+
+    def resolve_reference(self, tx: Tx, url: str, field: str) -> tuple[str, str]:
+        """`/accounts(<id>)`, `accounts(accountnumber='A1')` or an absolute URL → (entity, id)."""
+        tail = url.rstrip("/").split("/")[-1]
+        match = _KEY.match(tail)
+        if not match or match.group(1) not in self.model.by_set:
+            raise bad_request(f"The reference '{url}' is not a valid entity URL.", target=field)
+        entity = self.model.by_set[match.group(1)]
+        key = self.resolve_key(tx, entity, match.group(2))
+        if tx.get(entity.name, key) is None:
+            raise bad_request(f"{entity.name} With Id = {key} Does Not Exist", "0x80040217",
+                              target=field)
+        return entity.name, key
+
+    def resolve_key(self, tx: Tx, entity: EntityDef, text: str) -> str:
+        """The primary key named by a key segment: a GUID or an alternate key."""
+        if "=" not in text:
+            return parse_guid(text, entity.key)
+        pairs = dict(key_pairs(text))
+        if list(pairs) == [entity.key]:
+            if entity.name == "systemuser":
+                raise _bad_key(entity)
+            return parse_guid(pairs[entity.key], entity.key)
+        if tuple(sorted(pairs)) not in {tuple(sorted(k)) for k in entity.alternate_keys}:
+            raise _bad_key(entity)
+        row = tx.first(entity.name, **pairs)
+        if row is None:
+            raise not_found(entity.name, text)
+        return str(row[entity.key])
+
+
+def key_pairs(text: str) -> list[tuple[str, Any]]:
+    pairs = []
+    for part in re.split(r",(?=(?:[^']*'[^']*')*[^']*$)", text):
+        name, _, value = part.partition("=")
+        value = value.strip()
+        pairs.append((name.strip(), value[1:-1].replace("''", "'") if value.startswith("'")
+                      else value))
+    return pairs
+
+
+def _bad_key(entity: EntityDef) -> Exception:
+    return bad_request(
+        f"The key in the request URI is not valid for resource 'Microsoft.Dynamics.CRM."
+        f"{entity.name}'. Ensure that the names and number of key properties match the declared "
+        "or alternate key properties for the resource 'Microsoft.Dynamics.CRM."
+        f"{entity.name}'.")

@@ -1,0 +1,35 @@
+"""Settings objects for every process, read from arguments and environment when asked.
+
+Nothing here reads the environment at import time: each `from_env()`-style construction
+happens in the composition root (CLI) or in tests.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings shared by the reference services."""
+
+    host: str = "127.0.0.1"
+    port: int = 8101
+    database_url: str = "sqlite:///.couplet/crm.db"
+    admin_client_id: str | None = None
+    admin_client_secret: str | None = None
+    token_key: str | None = None
+    token_lifetime_seconds: int = 3600
+    throttle_requests: int | None = None
+    throttle_window_seconds: float = 300.0
+    throttle_concurrent: int | None = None
+
+
+class CrmSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="COUPLET_CRM_", extra="ignore")
+
+    port: int = 8101
+    database_url: str = "sqlite:///.couplet/crm.db"
+    organization_name: str = "couplet CRM"
+    base_currency_code: str = "USD"
+    base_currency_name: str = "US Dollar"
+    base_currency_symbol: str = "$"
