@@ -37,24 +37,32 @@ def verify_secret(secret: str, stored: str) -> bool:
     return hmac.compare_digest(hash_secret(secret, salt), stored)
 
 
-def register_client(conn: sa.Connection, model: Model, client_id: str, secret: str,
-                    principal_id: str) -> None:
+def register_client(
+    conn: sa.Connection, model: Model, client_id: str, secret: str, principal_id: str
+) -> None:
     """Creates or re-keys a client (idempotent: the admin client is ensured at every start)."""
     table = model.clients
     existing = conn.execute(sa.select(table).where(table.c.client_id == client_id)).first()
-    if existing is not None and verify_secret(secret, existing.secret_hash) \
-            and existing.principal_id == principal_id:
+    if (
+        existing is not None
+        and verify_secret(secret, existing.secret_hash)
+        and existing.principal_id == principal_id
+    ):
         return
     conn.execute(sa.delete(table).where(table.c.client_id == client_id))
-    conn.execute(sa.insert(table).values(client_id=client_id, secret_hash=hash_secret(secret),
-                                         principal_id=principal_id))
+    conn.execute(
+        sa.insert(table).values(
+            client_id=client_id, secret_hash=hash_secret(secret), principal_id=principal_id
+        )
+    )
 
 
 class TokenIssuer:
     """Issues and checks the service's bearer tokens."""
 
-    def __init__(self, key: str, audience: str, lifetime_seconds: int,
-                 clock: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self, key: str, audience: str, lifetime_seconds: int, clock: Callable[[], dt.datetime]
+    ) -> None:
         self.key = key
         self.audience = audience
         self.lifetime = lifetime_seconds
@@ -62,40 +70,66 @@ class TokenIssuer:
 
     def issue(self, conn: sa.Connection, model: Model, form: dict[str, str]) -> dict[str, object]:
         if form.get("grant_type") != "client_credentials":
-            raise _oauth_error("unsupported_grant_type",
-                               "Only the client_credentials grant is supported.")
+            raise _oauth_error(
+                "unsupported_grant_type", "Only the client_credentials grant is supported."
+            )
         scope = form.get("scope")
         # The scope names the service's base URL, which depends on how it is reached (host,
         # port, proxy); any "<base>/.default" is accepted, anything else is a client mistake.
         if scope and not scope.endswith("/.default") and scope != ".default":
-            raise _oauth_error("invalid_scope", f"The scope '{scope}' is not valid for this "
-                               "resource; use '<service base URL>/.default'.")
+            raise _oauth_error(
+                "invalid_scope",
+                f"The scope '{scope}' is not valid for this "
+                "resource; use '<service base URL>/.default'.",
+            )
         client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
         table = model.clients
         row = conn.execute(sa.select(table).where(table.c.client_id == client_id)).first()
         if row is None or not verify_secret(secret, row.secret_hash):
             raise _oauth_error("invalid_client", "The client id or secret is not valid.", 401)
         now = self.clock()
-        claims = {"sub": row.principal_id, "appid": client_id, "aud": self.audience,
-                  "iat": int(now.timestamp()), "exp": int(now.timestamp()) + self.lifetime}
+        claims = {
+            "sub": row.principal_id,
+            "appid": client_id,
+            "aud": self.audience,
+            "iat": int(now.timestamp()),
+            "exp": int(now.timestamp()) + self.lifetime,
+        }
         token = jwt.encode(claims, self.key, algorithm="HS256")
         return {"token_type": "Bearer", "expires_in": self.lifetime, "access_token": token}
 
     def principal_id(self, authorization: str | None) -> str:
         if not authorization or not authorization.lower().startswith("bearer "):
-            raise ODataError(401, "The request has no bearer token.", "0x80048306",
-                             headers={"WWW-Authenticate": "Bearer"})
+            raise ODataError(
+                401,
+                "The request has no bearer token.",
+                "0x80048306",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         token = authorization[7:].strip()
         try:
-            claims = jwt.decode(token, self.key, algorithms=["HS256"], audience=self.audience,
-                                options={"verify_exp": False})
+            claims = jwt.decode(
+                token,
+                self.key,
+                algorithms=["HS256"],
+                audience=self.audience,
+                options={"verify_exp": False},
+            )
         except jwt.InvalidTokenError:
-            raise ODataError(401, "The bearer token is not valid.", "0x80048306",
-                             headers={"WWW-Authenticate": "Bearer"}) from None
+            raise ODataError(
+                401,
+                "The bearer token is not valid.",
+                "0x80048306",
+                headers={"WWW-Authenticate": "Bearer"},
+            ) from None
         # Expiry is checked against the service clock (injectable in tests), not the OS clock.
         if int(claims.get("exp", 0)) <= int(self.clock().timestamp()):
-            raise ODataError(401, "The bearer token has expired.", "0x80048306",
-                             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            raise ODataError(
+                401,
+                "The bearer token has expired.",
+                "0x80048306",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         return str(claims["sub"])
 
 

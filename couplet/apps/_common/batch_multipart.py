@@ -71,8 +71,13 @@ def _request(block: bytes) -> BatchPart:
         raise bad_request("A $batch part has no request line.")
     head, _, body = after.partition(b"\n\n")
     headers = _parse_headers(head)
-    return BatchPart(method=words[0].upper(), url=words[1], headers=headers, body=body.strip(),
-                     content_id=outer.get("content-id") or headers.get("content-id"))
+    return BatchPart(
+        method=words[0].upper(),
+        url=words[1],
+        headers=headers,
+        body=body.strip(),
+        content_id=outer.get("content-id") or headers.get("content-id"),
+    )
 
 
 def parse_batch(body: bytes, content_type: str | None) -> list[BatchPart | ChangeSet]:
@@ -80,7 +85,9 @@ def parse_batch(body: bytes, content_type: str | None) -> list[BatchPart | Chang
     for block in _split(body, boundary_of(content_type)):
         headers, rest = _headers_and_rest(block)
         if headers.get("content-type", "").lower().startswith("multipart/mixed"):
-            changeset = ChangeSet([_request(b) for b in _split(rest, boundary_of(headers["content-type"]))])
+            changeset = ChangeSet(
+                [_request(b) for b in _split(rest, boundary_of(headers["content-type"]))]
+            )
             for part in changeset.parts:
                 if part.method == "GET":
                     raise bad_request("GET requests are not allowed inside a change set.")
@@ -102,14 +109,17 @@ def _http_message(reply: Reply, content_id: str | None) -> bytes:
     lines += ["", f"HTTP/1.1 {reply.status} {reason}"]
     body = reply.encoded()
     if body:
-        lines.append(f"Content-Type: {reply.content_type or 'application/json; odata.metadata=minimal'}")
+        lines.append(
+            f"Content-Type: {reply.content_type or 'application/json; odata.metadata=minimal'}"
+        )
     lines += [f"{k}: {v}" for k, v in reply.headers.items()]
     lines.append("")
     return "\r\n".join(lines).encode() + b"\r\n" + body
 
 
-def write_batch(results: list[tuple[Reply, str | None] | list[tuple[Reply, str | None]]]
-                ) -> tuple[bytes, str]:
+def write_batch(
+    results: list[tuple[Reply, str | None] | list[tuple[Reply, str | None]]],
+) -> tuple[bytes, str]:
     """Serialises replies; a list stands for a change set's replies."""
     boundary = f"batchresponse_{uuid.uuid4()}"
     out = b""

@@ -27,8 +27,13 @@ class Dialect:
     def etag(self, row: dict[str, Any]) -> str:
         return f'W/"{row[self.model.conventions.version]}"'
 
-    def represent(self, entity: EntityDef, row: dict[str, Any], select: list[str] | None,
-                  annotations: bool = False) -> dict[str, Any]:
+    def represent(
+        self,
+        entity: EntityDef,
+        row: dict[str, Any],
+        select: list[str] | None,
+        annotations: bool = False,
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {"@odata.etag": self.etag(row)}
         names = select if select else [f.name for f in entity.visible_fields]
         for name in names:
@@ -37,8 +42,9 @@ class Dialect:
             out[entity.key] = row[entity.key]
         return out
 
-    def context(self, base_url: str, entity: EntityDef, select: list[str] | None,
-                single: bool = False) -> str:
+    def context(
+        self, base_url: str, entity: EntityDef, select: list[str] | None, single: bool = False
+    ) -> str:
         sel = f"({','.join(select)})" if select else ""
         return f"{base_url}$metadata#{entity.entity_set}{sel}" + ("/$entity" if single else "")
 
@@ -59,7 +65,8 @@ class Dialect:
             raise bad_request(
                 f"The property '{name}' does not exist on type '{self.namespace}.{entity.name}'. "
                 "Make sure to only use property names that are defined by the type.",
-                target=name)
+                target=name,
+            )
         if raw is None:
             return None
         match f.type:
@@ -67,8 +74,9 @@ class Dialect:
                 return parse_guid(raw, name)
             case FieldType.STRING | FieldType.MEMO:
                 if not isinstance(raw, str):
-                    raise bad_request(f"A string value was expected for the property '{name}'.",
-                                      target=name)
+                    raise bad_request(
+                        f"A string value was expected for the property '{name}'.", target=name
+                    )
                 return raw
             case FieldType.INT | FieldType.BIGINT | FieldType.CHOICE:
                 return parse_int(raw, name)
@@ -76,8 +84,9 @@ class Dialect:
                 return parse_decimal(raw, name)
             case FieldType.BOOL:
                 if not isinstance(raw, bool):
-                    raise bad_request(f"A boolean value was expected for the property '{name}'.",
-                                      target=name)
+                    raise bad_request(
+                        f"A boolean value was expected for the property '{name}'.", target=name
+                    )
                 return raw
             case FieldType.DATETIME:
                 return parse_datetime(raw, name)

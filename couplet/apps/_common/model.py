@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -105,7 +106,7 @@ class Conventions:
     modified_by: str | None = None
 
 
-def _column_type(f: Field) -> sa.types.TypeEngine[object]:
+def _column_type(f: Field) -> sa.types.TypeEngine[Any]:
     match f.type:
         case FieldType.GUID:
             return sa.String(36)
@@ -141,8 +142,7 @@ class Model:
         self.tables: dict[str, sa.Table] = {}
         for e in self.entities.values():
             cols = [
-                sa.Column(f.name, _column_type(f), primary_key=f.name == e.key)
-                for f in e.fields
+                sa.Column(f.name, _column_type(f), primary_key=f.name == e.key) for f in e.fields
             ]
             table = sa.Table(e.name, self.metadata, *cols)
             sa.Index(f"ix_{e.name}_version", table.c[conventions.version])
@@ -153,26 +153,34 @@ class Model:
         # One counter for the whole database: Dataverse's versionnumber is a database-wide
         # rowversion, which is what makes a single delta token valid across tables.
         self.version_counter = sa.Table(
-            "sys_version", self.metadata, sa.Column("id", sa.Integer, primary_key=True),
+            "sys_version",
+            self.metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("value", sa.BigInteger, nullable=False),
         )
         self.tombstones = sa.Table(
-            "sys_tombstone", self.metadata,
+            "sys_tombstone",
+            self.metadata,
             sa.Column("entity", sa.String(100), primary_key=True),
             sa.Column("id", sa.String(36), primary_key=True),
             sa.Column("version", sa.BigInteger, nullable=False, index=True),
             sa.Column("deleted_on", UTCDateTime(), nullable=False),
         )
         self.sequences = sa.Table(
-            "sys_sequence", self.metadata, sa.Column("name", sa.String(100), primary_key=True),
+            "sys_sequence",
+            self.metadata,
+            sa.Column("name", sa.String(100), primary_key=True),
             sa.Column("value", sa.BigInteger, nullable=False),
         )
         self.settings = sa.Table(
-            "sys_setting", self.metadata, sa.Column("name", sa.String(100), primary_key=True),
+            "sys_setting",
+            self.metadata,
+            sa.Column("name", sa.String(100), primary_key=True),
             sa.Column("value", sa.Text, nullable=False),
         )
         self.clients = sa.Table(
-            "sys_oauth_client", self.metadata,
+            "sys_oauth_client",
+            self.metadata,
             sa.Column("client_id", sa.String(200), primary_key=True),
             sa.Column("secret_hash", sa.String(200), nullable=False),
             sa.Column("principal_id", sa.String(36), nullable=False),

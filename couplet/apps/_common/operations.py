@@ -25,8 +25,11 @@ from .records import Tx, current_version
 def require_privilege(tx: Tx, entity: EntityDef, access: str) -> None:
     if not tx.principal.can(entity.name, access):
         raise ODataError(
-            403, f"Principal user (Id={tx.principal.id}) is missing prv{access.capitalize()}"
-            f"{entity.name} privilege on entity '{entity.name}'.", "0x80040220")
+            403,
+            f"Principal user (Id={tx.principal.id}) is missing prv{access.capitalize()}"
+            f"{entity.name} privilege on entity '{entity.name}'.",
+            "0x80040220",
+        )
 
 
 def _page_size(req: Request, dialect: Dialect) -> tuple[int, bool]:
@@ -44,17 +47,27 @@ def _link(req: Request, **replace: str) -> str:
     return f"{req.base_url}{req.path}?{urlencode(params)}"
 
 
-def query_collection(tx: Tx, dialect: Dialect, entity: EntityDef, req: Request,
-                     scope: sa.ColumnElement[bool] | None = None) -> Reply:
+def query_collection(
+    tx: Tx,
+    dialect: Dialect,
+    entity: EntityDef,
+    req: Request,
+    scope: sa.ColumnElement[bool] | None = None,
+) -> Reply:
     """GET on an entity set: filter, order, keyset paging, expand, count, change tracking."""
     require_privilege(tx, entity, "read")
-    tracking = "odata.track-changes" in req.prefer() or "$deltatoken" in req.query
+    state: dict[str, Any] = (
+        _read_token(req.query["$skiptoken"]) if "$skiptoken" in req.query else {}
+    )
+    # The next page of a tracked read is still tracked: the token carries the start version.
+    tracking = "odata.track-changes" in req.prefer() or "$deltatoken" in req.query or "t" in state
     if tracking:
         for opt in ("$filter", "$orderby", "$expand", "$top"):
             if opt in req.query:
                 raise bad_request(
                     f'The "{opt[1:]}" query parameter isn\'t supported when Change Tracking is '
-                    "enabled.")
+                    "enabled."
+                )
     opts = parse_options(req.query, entity)
     if "$deltatoken" in req.query:
         return _delta(tx, dialect, entity, req, opts)
@@ -63,9 +76,9 @@ def query_collection(tx: Tx, dialect: Dialect, entity: EntityDef, req: Request,
     where = _conditions(table, entity, opts, scope)
     cols = order_columns(table, entity, opts.orderby)
     query = sa.select(table).where(*where).order_by(*order_clauses(cols))
-    state: dict[str, Any] = {}
     if opts.skiptoken:
-        state = _read_token(opts.skiptoken)
+        if "k" not in state:
+            raise bad_request("The $skiptoken value is not valid for this query.")
         query = query.where(after_cursor(state["k"], cols, entity))
     limit = page_size
     if opts.top is not None:
@@ -74,9 +87,13 @@ def query_collection(tx: Tx, dialect: Dialect, entity: EntityDef, req: Request,
     rows = [dict(r) for r in tx.conn.execute(query.limit(limit + 1)).mappings()]
     more = len(rows) > limit
     rows = rows[:limit]
+    if opts.top is not None and int(state.get("n", 0)) + len(rows) >= opts.top:
+        more = False
     body: dict[str, Any] = {"@odata.context": dialect.context(req.base_url, entity, opts.select)}
     if opts.count:
-        total = tx.conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar()
+        total = tx.conn.execute(
+            sa.select(sa.func.count()).select_from(table).where(*where)
+        ).scalar()
         body["@odata.count"] = min(int(total or 0), 5000)
     annotations = _annotations(req)
     values = [dialect.represent(entity, r, opts.select, annotations) for r in rows]
@@ -97,7 +114,9 @@ def query_collection(tx: Tx, dialect: Dialect, entity: EntityDef, req: Request,
             token["t"] = version
         body["@odata.nextLink"] = _link(req, **{"$skiptoken": _write_token(token)})
     elif tracking:
-        body["@odata.deltaLink"] = _link(req, **{"$deltatoken": _delta_token(tx, int(version or 0))})
+        body["@odata.deltaLink"] = _link(
+            req, **{"$deltatoken": _delta_token(tx, int(version or 0))}
+        )
     if applied_prefs:
         headers["Preference-Applied"] = ",".join(applied_prefs)
     return Reply(200, body, headers)
@@ -107,8 +126,9 @@ def _annotations(req: Request) -> bool:
     return req.prefer().get("odata.include-annotations") in ("*", "Microsoft.Dynamics.CRM.*")
 
 
-def _conditions(table: sa.Table, entity: EntityDef, opts: QueryOptions,
-                scope: sa.ColumnElement[bool] | None) -> list[sa.ColumnElement[bool]]:
+def _conditions(
+    table: sa.Table, entity: EntityDef, opts: QueryOptions, scope: sa.ColumnElement[bool] | None
+) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = []
     if scope is not None:
         where.append(scope)
@@ -117,19 +137,29 @@ def _conditions(table: sa.Table, entity: EntityDef, opts: QueryOptions,
     return where
 
 
-def count_collection(tx: Tx, entity: EntityDef, req: Request,
-                     scope: sa.ColumnElement[bool] | None = None) -> Reply:
+def count_collection(
+    tx: Tx, entity: EntityDef, req: Request, scope: sa.ColumnElement[bool] | None = None
+) -> Reply:
     require_privilege(tx, entity, "read")
     opts = parse_options(req.query, entity)
     table = tx.model.table(entity.name)
     total = tx.conn.execute(
-        sa.select(sa.func.count()).select_from(table).where(*_conditions(table, entity, opts, scope))
+        sa.select(sa.func.count())
+        .select_from(table)
+        .where(*_conditions(table, entity, opts, scope))
     ).scalar()
     return Reply(200, raw=str(min(int(total or 0), 5000)).encode(), content_type="text/plain")
 
 
-def expand_rows(tx: Tx, dialect: Dialect, entity: EntityDef, rows: list[dict[str, Any]],
-                values: list[dict[str, Any]], opts: QueryOptions, annotations: bool) -> None:
+def expand_rows(
+    tx: Tx,
+    dialect: Dialect,
+    entity: EntityDef,
+    rows: list[dict[str, Any]],
+    values: list[dict[str, Any]],
+    opts: QueryOptions,
+    annotations: bool,
+) -> None:
     """Adds expanded navigation properties to already rendered rows, one query per property."""
     for option in opts.expand:
         nav = entity.nav(option.nav)
@@ -147,8 +177,11 @@ def expand_rows(tx: Tx, dialect: Dialect, entity: EntityDef, rows: list[dict[str
                 found.update({r[target.key]: dict(r) for r in tx.conn.execute(query).mappings()})
             for row, out in zip(rows, values, strict=True):
                 hit = found.get(row.get(nav.fk)) if _matches(row, nav.discriminator) else None
-                out[nav.name] = (dialect.represent(target, hit, option.options.select, annotations)
-                                 if hit else None)
+                out[nav.name] = (
+                    dialect.represent(target, hit, option.options.select, annotations)
+                    if hit
+                    else None
+                )
             continue
         ids = [r[entity.key] for r in rows]
         children: dict[Any, list[dict[str, Any]]] = {i: [] for i in ids}
@@ -161,8 +194,9 @@ def expand_rows(tx: Tx, dialect: Dialect, entity: EntityDef, rows: list[dict[str
                 children[r[nav.fk]].append(dict(r))
         for row, out in zip(rows, values, strict=True):
             kids = children[row[entity.key]][: option.options.top or dialect.max_page_size]
-            out[nav.name] = [dialect.represent(target, k, option.options.select, annotations)
-                             for k in kids]
+            out[nav.name] = [
+                dialect.represent(target, k, option.options.select, annotations) for k in kids
+            ]
 
 
 def _matches(row: dict[str, Any], discriminator: tuple[str, str] | None) -> bool:
@@ -170,7 +204,7 @@ def _matches(row: dict[str, Any], discriminator: tuple[str, str] | None) -> bool
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i: i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def read_single(tx: Tx, dialect: Dialect, entity: EntityDef, key: str, req: Request) -> Reply:
@@ -185,7 +219,10 @@ def read_single(tx: Tx, dialect: Dialect, entity: EntityDef, key: str, req: Requ
     annotations = _annotations(req)
     out = dialect.represent(entity, row, opts.select, annotations)
     expand_rows(tx, dialect, entity, [row], [out], opts, annotations)
-    body = {"@odata.context": dialect.context(req.base_url, entity, opts.select, single=True), **out}
+    body = {
+        "@odata.context": dialect.context(req.base_url, entity, opts.select, single=True),
+        **out,
+    }
     return Reply(200, body, {"ETag": etag})
 
 
@@ -193,8 +230,9 @@ def entity_url(req: Request, entity: EntityDef, key: str) -> str:
     return f"{req.base_url}{entity.entity_set}({key})"
 
 
-def written(tx: Tx, dialect: Dialect, entity: EntityDef, row: dict[str, Any], req: Request,
-            created: bool) -> Reply:
+def written(
+    tx: Tx, dialect: Dialect, entity: EntityDef, row: dict[str, Any], req: Request, created: bool
+) -> Reply:
     """The answer to a successful write: 204 with the id, or the row when asked for it."""
     url = entity_url(req, entity, row[entity.key])
     headers = {"OData-EntityId": url, "ETag": dialect.etag(row)}
@@ -210,8 +248,9 @@ def written(tx: Tx, dialect: Dialect, entity: EntityDef, row: dict[str, Any], re
     return Reply(204, headers=headers)
 
 
-def create(tx: Tx, dialect: Dialect, entity: EntityDef, req: Request,
-           extra: dict[str, Any] | None = None) -> Reply:
+def create(
+    tx: Tx, dialect: Dialect, entity: EntityDef, req: Request, extra: dict[str, Any] | None = None
+) -> Reply:
     require_privilege(tx, entity, "write")
     values = dialect.decode(tx, entity, req.json())
     values.update(extra or {})
@@ -246,6 +285,7 @@ def delete(tx: Tx, dialect: Dialect, entity: EntityDef, key: str, req: Request) 
 
 # -- change tracking ---------------------------------------------------------------------
 
+
 def _write_token(state: dict[str, Any]) -> str:
     raw = json.dumps(state, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -278,33 +318,56 @@ def _delta(tx: Tx, dialect: Dialect, entity: EntityDef, req: Request, opts: Quer
     table = tx.model.table(entity.name)
     vcol = table.c[tx.model.conventions.version]
     body: dict[str, Any] = {
-        "@odata.context": dialect.context(req.base_url, entity, opts.select) + "/$delta"}
+        "@odata.context": dialect.context(req.base_url, entity, opts.select) + "/$delta"
+    }
     values: list[dict[str, Any]] = []
     phase, after = state.get("p", "rows"), int(state.get("a", since))
     if phase == "rows":
-        rows = [dict(r) for r in tx.conn.execute(
-            sa.select(table).where(vcol > after, vcol <= upto).order_by(vcol).limit(page_size + 1)
-        ).mappings()]
+        rows = [
+            dict(r)
+            for r in tx.conn.execute(
+                sa.select(table)
+                .where(vcol > after, vcol <= upto)
+                .order_by(vcol)
+                .limit(page_size + 1)
+            ).mappings()
+        ]
         values = [dialect.represent(entity, r, opts.select) for r in rows[:page_size]]
         if len(rows) > page_size:
             last = rows[page_size - 1][tx.model.conventions.version]
             body["value"] = values
-            body["@odata.nextLink"] = _link(req, **{"$deltatoken": raw, "$skiptoken": _write_token(
-                {"p": "rows", "a": last, "u": upto})})
+            body["@odata.nextLink"] = _link(
+                req,
+                **{
+                    "$deltatoken": raw,
+                    "$skiptoken": _write_token({"p": "rows", "a": last, "u": upto}),
+                },
+            )
             return _delta_reply(body, applied, page_size)
         phase, after = "deleted", since
     tomb = tx.model.tombstones
     room = page_size - len(values)
-    deleted = list(tx.conn.execute(
-        sa.select(tomb.c.id, tomb.c.version).where(
-            tomb.c.entity == entity.name, tomb.c.version > after, tomb.c.version <= upto)
-        .order_by(tomb.c.version).limit(room + 1)))
+    deleted = list(
+        tx.conn.execute(
+            sa.select(tomb.c.id, tomb.c.version)
+            .where(tomb.c.entity == entity.name, tomb.c.version > after, tomb.c.version <= upto)
+            .order_by(tomb.c.version)
+            .limit(room + 1)
+        )
+    )
     context = f"{req.base_url}$metadata#{entity.entity_set}/$deletedEntity"
     values += [{"@odata.context": context, "id": d.id, "reason": "deleted"} for d in deleted[:room]]
     body["value"] = values
     if len(deleted) > room:
-        body["@odata.nextLink"] = _link(req, **{"$deltatoken": raw, "$skiptoken": _write_token(
-            {"p": "deleted", "a": deleted[room - 1].version if room else after, "u": upto})})
+        body["@odata.nextLink"] = _link(
+            req,
+            **{
+                "$deltatoken": raw,
+                "$skiptoken": _write_token(
+                    {"p": "deleted", "a": deleted[room - 1].version if room else after, "u": upto}
+                ),
+            },
+        )
     else:
         body["@odata.deltaLink"] = _link(req, **{"$deltatoken": _delta_token(tx, upto)})
     return _delta_reply(body, applied, page_size)

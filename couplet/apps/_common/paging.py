@@ -20,8 +20,9 @@ from .model import EntityDef, Field, FieldType
 from .types import json_value, parse_date, parse_datetime, parse_decimal
 
 
-def order_columns(table: sa.Table, entity: EntityDef,
-                  orderby: Sequence[tuple[str, bool]]) -> list[tuple[sa.Column[Any], bool]]:
+def order_columns(
+    table: sa.Table, entity: EntityDef, orderby: Sequence[tuple[str, bool]]
+) -> list[tuple[sa.Column[Any], bool]]:
     cols = [(table.c[name], desc) for name, desc in orderby if name != entity.key]
     cols.append((table.c[entity.key], False))
     return cols
@@ -48,8 +49,9 @@ def _decode_value(raw: Any, f: Field | None) -> Any:
     return raw
 
 
-def after_cursor(token: str, cols: list[tuple[sa.Column[Any], bool]],
-                 entity: EntityDef) -> sa.ColumnElement[bool]:
+def after_cursor(
+    token: str, cols: list[tuple[sa.Column[Any], bool]], entity: EntityDef
+) -> sa.ColumnElement[bool]:
     """The condition selecting rows strictly after the cursor in the page order."""
     try:
         padded = token + "=" * (-len(token) % 4)
@@ -58,7 +60,9 @@ def after_cursor(token: str, cols: list[tuple[sa.Column[Any], bool]],
             raise ValueError
     except (ValueError, UnicodeDecodeError):
         raise bad_request("The $skiptoken value is not valid for this query.") from None
-    values = [_decode_value(v, entity.field(c.name)) for v, (c, _) in zip(values, cols, strict=True)]
+    values = [
+        _decode_value(v, entity.field(c.name)) for v, (c, _) in zip(values, cols, strict=True)
+    ]
     condition: sa.ColumnElement[bool] = sa.false()
     # Build from the last (the key, never NULL) to the first column: "after" on column i is
     # "strictly after on i" or "equal on i and after on the rest".

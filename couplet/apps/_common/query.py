@@ -23,8 +23,21 @@ from .errors import ODataError, bad_request
 from .model import EntityDef
 from .types import UTCDateTime
 
-_SUPPORTED = {"$select", "$filter", "$orderby", "$top", "$expand", "$count", "$skiptoken",
-              "$deltatoken", "$skip", "$apply", "$search", "$format", "$levels"}
+_SUPPORTED = {
+    "$select",
+    "$filter",
+    "$orderby",
+    "$top",
+    "$expand",
+    "$count",
+    "$skiptoken",
+    "$deltatoken",
+    "$skip",
+    "$apply",
+    "$search",
+    "$format",
+    "$levels",
+}
 
 
 @dataclass
@@ -63,8 +76,13 @@ def split_top_level(text: str, sep: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def parse_options(params: Mapping[str, str], entity: EntityDef, *, nested: bool = False,
-                  max_top: int | None = None) -> QueryOptions:
+def parse_options(
+    params: Mapping[str, str],
+    entity: EntityDef,
+    *,
+    nested: bool = False,
+    max_top: int | None = None,
+) -> QueryOptions:
     opts = QueryOptions()
     for name in params:
         if name.startswith("$") and name not in _SUPPORTED:
@@ -101,8 +119,9 @@ def parse_options(params: Mapping[str, str], entity: EntityDef, *, nested: bool 
             raise bad_request("The query parameter $count is not supported in $expand")
         opts.count = params["$count"] == "true"
     if "$expand" in params:
-        opts.expand = [_parse_expand(part, entity) for part in
-                       split_top_level(params["$expand"], ",")]
+        opts.expand = [
+            _parse_expand(part, entity) for part in split_top_level(params["$expand"], ",")
+        ]
         if nested and opts.expand:
             raise bad_request("Nested $expand is not supported by this service.")
     opts.skiptoken = params.get("$skiptoken")
@@ -115,8 +134,7 @@ def _parse_expand(part: str, entity: EntityDef) -> ExpandOption:
     name = name.strip()
     nav = entity.nav(name)
     if nav is None:
-        raise bad_request(
-            f"Could not find a property named '{name}' on type '{entity.name}'.")
+        raise bad_request(f"Could not find a property named '{name}' on type '{entity.name}'.")
     params: dict[str, str] = {}
     if rest:
         if not rest.endswith(")"):
@@ -156,7 +174,9 @@ def _check_property(entity: EntityDef, name: str) -> None:
     if f is None or f.hidden:
         raise bad_request(
             f"Could not find a property named '{name}' on type 'Microsoft.Dynamics.CRM."
-            f"{entity.name}'.", target=name)
+            f"{entity.name}'.",
+            target=name,
+        )
 
 
 def check_nested(opts: QueryOptions, target: EntityDef) -> None:
@@ -166,16 +186,18 @@ def check_nested(opts: QueryOptions, target: EntityDef) -> None:
         _check_property(target, name)
 
 
-class _FilterVisitor(AstToSqlAlchemyCoreVisitor):  # type: ignore[misc]
+class _FilterVisitor(AstToSqlAlchemyCoreVisitor):
     """odata-query's Core visitor, restricted to the entity's visible properties."""
 
     def __init__(self, table: sa.Table, entity: EntityDef) -> None:
-        super().__init__(table)
+        # odata-query annotates `table` as a class though it uses a Table instance.
+        super().__init__(table)  # type: ignore[arg-type]
+        self.columns = table.c
         self.entity = entity
 
     def visit_Identifier(self, node: odata_ast.Identifier) -> Any:
         _check_property(self.entity, node.name)
-        return self.table.c[node.name]
+        return self.columns[node.name]
 
     def visit_Attribute(self, node: odata_ast.Attribute) -> Any:
         raise bad_request("Filtering on properties of related records is not supported.")

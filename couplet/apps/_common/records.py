@@ -48,28 +48,32 @@ class Rules(Protocol):
 
     def before_insert(self, tx: Tx, entity: EntityDef, values: dict[str, Any]) -> None: ...
 
-    def before_update(self, tx: Tx, entity: EntityDef, old: dict[str, Any],
-                      changes: dict[str, Any]) -> None: ...
+    def before_update(
+        self, tx: Tx, entity: EntityDef, old: dict[str, Any], changes: dict[str, Any]
+    ) -> None: ...
 
     def before_delete(self, tx: Tx, entity: EntityDef, row: dict[str, Any]) -> None: ...
 
-    def after_write(self, tx: Tx, entity: EntityDef, row: dict[str, Any] | None,
-                    old: dict[str, Any] | None) -> None: ...
+    def after_write(
+        self, tx: Tx, entity: EntityDef, row: dict[str, Any] | None, old: dict[str, Any] | None
+    ) -> None: ...
 
 
 class NoRules:
     def before_insert(self, tx: Tx, entity: EntityDef, values: dict[str, Any]) -> None:
         return None
 
-    def before_update(self, tx: Tx, entity: EntityDef, old: dict[str, Any],
-                      changes: dict[str, Any]) -> None:
+    def before_update(
+        self, tx: Tx, entity: EntityDef, old: dict[str, Any], changes: dict[str, Any]
+    ) -> None:
         return None
 
     def before_delete(self, tx: Tx, entity: EntityDef, row: dict[str, Any]) -> None:
         return None
 
-    def after_write(self, tx: Tx, entity: EntityDef, row: dict[str, Any] | None,
-                    old: dict[str, Any] | None) -> None:
+    def after_write(
+        self, tx: Tx, entity: EntityDef, row: dict[str, Any] | None, old: dict[str, Any] | None
+    ) -> None:
         return None
 
 
@@ -82,7 +86,9 @@ def next_version(conn: sa.Connection, model: Model) -> int:
     """
     counter = model.version_counter
     value = conn.execute(
-        sa.update(counter).where(counter.c.id == 1).values(value=counter.c.value + 1)
+        sa.update(counter)
+        .where(counter.c.id == 1)
+        .values(value=counter.c.value + 1)
         .returning(counter.c.value)
     ).scalar_one_or_none()
     if value is None:
@@ -95,7 +101,9 @@ def next_number(conn: sa.Connection, model: Model, name: str) -> int:
     """The next value of a named counter (document numbers); created at 1 on first use."""
     seq = model.sequences
     value = conn.execute(
-        sa.update(seq).where(seq.c.name == name).values(value=seq.c.value + 1)
+        sa.update(seq)
+        .where(seq.c.name == name)
+        .values(value=seq.c.value + 1)
         .returning(seq.c.value)
     ).scalar_one_or_none()
     if value is None:
@@ -113,8 +121,14 @@ def current_version(conn: sa.Connection, model: Model) -> int:
 class Tx:
     """One transaction of one caller against one service's database."""
 
-    def __init__(self, conn: sa.Connection, model: Model, principal: Principal, rules: Rules,
-                 clock: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        conn: sa.Connection,
+        model: Model,
+        principal: Principal,
+        rules: Rules,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
         self.conn = conn
         self.model = model
         self.principal = principal
@@ -147,7 +161,9 @@ class Tx:
 
     # -- writes ----------------------------------------------------------------------
 
-    def insert(self, entity: str, values: dict[str, Any], *, internal: bool = False) -> dict[str, Any]:
+    def insert(
+        self, entity: str, values: dict[str, Any], *, internal: bool = False
+    ) -> dict[str, Any]:
         e = self.model.entity(entity)
         values = {k: v for k, v in values.items() if not _ignored(e.field(k), internal)}
         for f in e.fields:
@@ -167,19 +183,30 @@ class Tx:
         tomb = self.model.tombstones
         self.conn.execute(sa.delete(tomb).where(tomb.c.entity == entity, tomb.c.id == row[e.key]))
         self.rules.after_write(self, e, row, None)
-        return self.require(entity, row[e.key])
+        return self.require(entity, str(row[e.key]))
 
-    def update(self, entity: str, key: str, changes: dict[str, Any], *, internal: bool = False,
-               if_match: str | None = None, etag: Callable[[dict[str, Any]], str] | None = None
-               ) -> dict[str, Any]:
+    def update(
+        self,
+        entity: str,
+        key: str,
+        changes: dict[str, Any],
+        *,
+        internal: bool = False,
+        if_match: str | None = None,
+        etag: Callable[[dict[str, Any]], str] | None = None,
+    ) -> dict[str, Any]:
         e = self.model.entity(entity)
         old = self.require(entity, key)
         if if_match is not None and if_match != "*" and etag is not None and etag(old) != if_match:
             raise ODataError(
-                412, "The version of the existing record doesn't match the RowVersion property "
-                "provided.", CONCURRENCY)
-        changes = {k: v for k, v in changes.items()
-                   if k != e.key and not _ignored(e.field(k), internal)}
+                412,
+                "The version of the existing record doesn't match the RowVersion property "
+                "provided.",
+                CONCURRENCY,
+            )
+        changes = {
+            k: v for k, v in changes.items() if k != e.key and not _ignored(e.field(k), internal)
+        }
         if not internal:
             self.rules.before_update(self, e, old, changes)
         merged = {**old, **changes}
@@ -191,14 +218,24 @@ class Tx:
         self.rules.after_write(self, e, row, old)
         return row
 
-    def delete(self, entity: str, key: str, *, internal: bool = False, if_match: str | None = None,
-               etag: Callable[[dict[str, Any]], str] | None = None) -> dict[str, Any]:
+    def delete(
+        self,
+        entity: str,
+        key: str,
+        *,
+        internal: bool = False,
+        if_match: str | None = None,
+        etag: Callable[[dict[str, Any]], str] | None = None,
+    ) -> dict[str, Any]:
         e = self.model.entity(entity)
         row = self.require(entity, key)
         if if_match is not None and if_match != "*" and etag is not None and etag(row) != if_match:
             raise ODataError(
-                412, "The version of the existing record doesn't match the RowVersion property "
-                "provided.", CONCURRENCY)
+                412,
+                "The version of the existing record doesn't match the RowVersion property "
+                "provided.",
+                CONCURRENCY,
+            )
         if not internal:
             self.rules.before_delete(self, e, row)
         table = self.model.table(entity)
@@ -206,8 +243,9 @@ class Tx:
         tomb = self.model.tombstones
         version = next_version(self.conn, self.model)
         self.conn.execute(sa.delete(tomb).where(tomb.c.entity == entity, tomb.c.id == key))
-        self.conn.execute(sa.insert(tomb).values(entity=entity, id=key, version=version,
-                                                 deleted_on=self.now))
+        self.conn.execute(
+            sa.insert(tomb).values(entity=entity, id=key, version=version, deleted_on=self.now)
+        )
         self.rules.after_write(self, e, None, row)
         return row
 
@@ -225,8 +263,14 @@ class Tx:
             if conv.created_by and e.field(conv.created_by):
                 values[conv.created_by] = self.principal.id
 
-    def _validate(self, e: EntityDef, values: dict[str, Any], *, creating: bool,
-                  only: Iterable[str] | None = None) -> None:
+    def _validate(
+        self,
+        e: EntityDef,
+        values: dict[str, Any],
+        *,
+        creating: bool,
+        only: Iterable[str] | None = None,
+    ) -> None:
         names = set(only) if only is not None else {f.name for f in e.fields}
         for f in e.fields:
             if f.name not in names:
@@ -235,17 +279,21 @@ class Tx:
             if f.required and (value is None or value == ""):
                 raise validation(
                     f"The attribute '{f.name}' of '{e.name}' is required and cannot be empty.",
-                    f.name)
+                    f.name,
+                )
             if value is None:
                 continue
             if f.max_length and isinstance(value, str) and len(value) > f.max_length:
                 raise validation(
                     f"The length of the '{f.name}' attribute of the '{e.name}' entity exceeded "
-                    f"the maximum allowed length of '{f.max_length}'.", f.name)
+                    f"the maximum allowed length of '{f.max_length}'.",
+                    f.name,
+                )
             if f.choices is not None and value not in f.choices:
                 raise validation(
-                    f"{value} is not a valid value for the attribute '{f.name}' of "
-                    f"'{e.name}'.", f.name)
+                    f"{value} is not a valid value for the attribute '{f.name}' of '{e.name}'.",
+                    f.name,
+                )
             if f.ref and f.type is FieldType.GUID:
                 self._check_reference(e, f, values)
 
@@ -261,8 +309,9 @@ class Tx:
             if self.get(target, key) is not None:
                 return
         # A dangling reference is a mistake in the request body, not a missing resource.
-        raise ODataError(400, f"{targets[0]} With Id = {key} Does Not Exist", NOT_FOUND,
-                         target=f.name)
+        raise ODataError(
+            400, f"{targets[0]} With Id = {key} Does Not Exist", NOT_FOUND, target=f.name
+        )
 
 
 def _ignored(f: Field | None, internal: bool) -> bool:

@@ -16,10 +16,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import sqlalchemy as sa
-from fastapi import FastAPI, Request as HttpRequest
+from fastapi import FastAPI
+from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from .auth import TokenIssuer
 from .batch_multipart import BatchPart, ChangeSet, count_requests, parse_batch, write_batch
 from .database import Transactions
 from .dialect import Dialect
@@ -27,7 +29,6 @@ from .errors import ODataError, bad_request
 from .http import Reply, Request
 from .model import Model
 from .records import Principal, Rules, Tx
-from .auth import TokenIssuer
 from .throttle import Throttle
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,20 @@ class _Rollback(Exception):
 
 
 class ODataService:
-    def __init__(self, *, model: Model, dialect: Dialect, rules: Rules, transactions: Transactions,
-                 router: Router, resolve_principal: PrincipalResolver, issuer: TokenIssuer,
-                 throttle: Throttle, api_root: str, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        *,
+        model: Model,
+        dialect: Dialect,
+        rules: Rules,
+        transactions: Transactions,
+        router: Router,
+        resolve_principal: PrincipalResolver,
+        issuer: TokenIssuer,
+        throttle: Throttle,
+        api_root: str,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
         self.model = model
         self.dialect = dialect
         self.rules = rules
@@ -81,14 +93,16 @@ class ODataService:
             return self.error_reply(err)
         except sa.exc.IntegrityError as exc:
             log.info("integrity error: %s", exc)
-            return self.error_reply(ODataError(412, "A record with matching key values already "
-                                               "exists.", "0x80040237"))
+            return self.error_reply(
+                ODataError(412, "A record with matching key values already exists.", "0x80040237")
+            )
 
     def _tx(self, conn: sa.Connection, principal_id: str, req: Request) -> Tx:
         principal = self.resolve_principal(conn, principal_id, req)
         if principal is None:
-            raise ODataError(401, "The caller is not a user of this service or is disabled.",
-                             "0x80048306")
+            raise ODataError(
+                401, "The caller is not a user of this service or is disabled.", "0x80048306"
+            )
         return Tx(conn, self.model, principal, self.rules, self.clock)
 
     def _run_part(self, tx: Tx, req: Request) -> Reply:
@@ -102,7 +116,9 @@ class ODataService:
     def _batch(self, req: Request, principal_id: str) -> Reply:
         items = parse_batch(req.body, req.header("content-type"))
         if count_requests(items) > MAX_BATCH:
-            raise bad_request(f"The number of requests in the batch exceeds the limit of {MAX_BATCH}.")
+            raise bad_request(
+                f"The number of requests in the batch exceeds the limit of {MAX_BATCH}."
+            )
         keep_going = "odata.continue-on-error" in req.prefer()
         results: list[tuple[Reply, str | None] | list[tuple[Reply, str | None]]] = []
         for item in items:
@@ -134,8 +150,9 @@ class ODataService:
     def _first_error(reply: Reply) -> Reply:
         return Reply(400 if reply.status < 500 else reply.status, reply.body, reply.headers)
 
-    def _changeset(self, changeset: ChangeSet, req: Request, principal_id: str
-                   ) -> list[tuple[Reply, str | None]]:
+    def _changeset(
+        self, changeset: ChangeSet, req: Request, principal_id: str
+    ) -> list[tuple[Reply, str | None]]:
         """Runs a change set atomically; on failure answers only the failing request."""
         replies: list[tuple[Reply, str | None]] = []
         ids: dict[str, str] = {}
@@ -163,22 +180,29 @@ class ODataService:
         ref = re.match(r"^\$(\w+)", url)
         if ref:
             if ref.group(1) not in ids:
-                raise bad_request(f"Content-ID Reference: '${ref.group(1)}' does not exist in the "
-                                  "batch context.")
-            url = ids[ref.group(1)] + url[ref.end():]
+                raise bad_request(
+                    f"Content-ID Reference: '${ref.group(1)}' does not exist in the batch context."
+                )
+            url = ids[ref.group(1)] + url[ref.end() :]
         split = urlsplit(url)
         path = split.path
         root = self.api_root + "/"
         if root in path:
-            path = path[path.index(root) + len(root):]
+            path = path[path.index(root) + len(root) :]
         path = path.lstrip("/")
         body = part.body
-        if ids and body:
+        if body and b"@odata.bind" in body:
             body = _replace_references(body, ids)
         headers = {k: v for k, v in outer.headers.items() if k in ("authorization",)}
         headers.update(part.headers)
-        return Request(method=part.method, path=path, query=dict(parse_qsl(split.query)),
-                       headers=headers, body=body, base_url=outer.base_url)
+        return Request(
+            method=part.method,
+            path=path,
+            query=dict(parse_qsl(split.query)),
+            headers=headers,
+            body=body,
+            base_url=outer.base_url,
+        )
 
     # -- HTTP app -----------------------------------------------------------------------
 
@@ -192,29 +216,41 @@ class ODataService:
             def issue() -> dict[str, object]:
                 with service.transactions.begin() as conn:
                     return service.issuer.issue(conn, service.model, form)
+
             try:
                 return JSONResponse(await run_in_threadpool(issue))
             except ODataError as err:
-                return JSONResponse({"error": err.code, "error_description": err.message},
-                                    status_code=err.status)
+                return JSONResponse(
+                    {"error": err.code, "error_description": err.message}, status_code=err.status
+                )
 
-        @app.api_route(self.api_root + "/{path:path}",
-                       methods=["GET", "POST", "PATCH", "PUT", "DELETE"], include_in_schema=False)
+        @app.api_route(
+            self.api_root + "/{path:path}",
+            methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            include_in_schema=False,
+        )
         async def api(path: str, request: HttpRequest) -> Response:
             fallback = request.client.host if request.client else "anonymous"
             key = Throttle.client_key(request.headers.get("authorization"), fallback)
             refusal = service.throttle.enter(key) if service.throttle.policy.enabled else None
             if refusal is not None:
-                err = ODataError(429, refusal.message, refusal.code,
-                                 headers={"Retry-After": str(refusal.retry_after)})
+                err = ODataError(
+                    429,
+                    refusal.message,
+                    refusal.code,
+                    headers={"Retry-After": str(refusal.retry_after)},
+                )
                 reply = service.error_reply(err)
                 return JSONResponse(reply.body, status_code=429, headers=reply.headers)
             try:
                 req = Request(
-                    method=request.method, path=path, query=dict(request.query_params),
+                    method=request.method,
+                    path=path,
+                    query=dict(request.query_params),
                     headers={k.lower(): v for k, v in request.headers.items()},
                     body=await request.body(),
-                    base_url=str(request.base_url) + service.api_root.lstrip("/") + "/")
+                    base_url=str(request.base_url) + service.api_root.lstrip("/") + "/",
+                )
                 reply = await run_in_threadpool(service.handle, req)
             finally:
                 if service.throttle.policy.enabled:
@@ -223,8 +259,9 @@ class ODataService:
             if reply.status == 204 or reply.status == 304:
                 return Response(status_code=reply.status, headers=headers)
             media = reply.content_type or "application/json; odata.metadata=minimal"
-            return Response(reply.encoded(), status_code=reply.status, headers=headers,
-                            media_type=media)
+            return Response(
+                reply.encoded(), status_code=reply.status, headers=headers, media_type=media
+            )
 
 
 def _replace_references(body: bytes, ids: dict[str, str]) -> bytes:
@@ -238,7 +275,8 @@ def _replace_references(body: bytes, ids: dict[str, str]) -> bytes:
         if key.endswith("@odata.bind") and isinstance(value, str) and value.startswith("$"):
             name = value[1:]
             if name not in ids:
-                raise bad_request(f"Content-ID Reference: '{value}' does not exist in the batch "
-                                  "context.")
+                raise bad_request(
+                    f"Content-ID Reference: '{value}' does not exist in the batch context."
+                )
             data[key] = ids[name]
     return json.dumps(data).encode()

@@ -58,17 +58,23 @@ class Throttle:
         with self._lock:
             now = self.clock()
             if p.concurrent is not None and self._running[key] >= p.concurrent:
-                return Refusal(1, "0x80072326",
-                               f"Number of concurrent requests exceeded the limit of {p.concurrent}.")
+                return Refusal(
+                    1,
+                    "0x80072326",
+                    f"Number of concurrent requests exceeded the limit of {p.concurrent}.",
+                )
             if p.requests is not None:
                 seen = self._seen[key]
                 while seen and seen[0] <= now - p.window_seconds:
                     seen.popleft()
                 if len(seen) >= p.requests:
                     wait = math.ceil(seen[0] + p.window_seconds - now)
-                    return Refusal(max(1, wait), "0x80072322",
-                                   f"Number of requests exceeded the limit of {p.requests} over "
-                                   f"time window of {int(p.window_seconds)} seconds.")
+                    return Refusal(
+                        max(1, wait),
+                        "0x80072322",
+                        f"Number of requests exceeded the limit of {p.requests} over "
+                        f"time window of {int(p.window_seconds)} seconds.",
+                    )
                 seen.append(now)
             self._running[key] += 1
             return None

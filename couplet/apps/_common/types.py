@@ -51,7 +51,9 @@ def parse_datetime(raw: object, name: str) -> dt.datetime:
         except ValueError:
             raise validation(
                 f"Cannot convert the literal '{raw}' to the expected type 'Edm.DateTimeOffset' "
-                f"for the property '{name}'.", name) from None
+                f"for the property '{name}'.",
+                name,
+            ) from None
     else:
         raise validation(f"A DateTimeOffset value was expected for the property '{name}'.", name)
     if value.tzinfo is None:
@@ -67,7 +69,9 @@ def parse_date(raw: object, name: str) -> dt.date:
             pass
     raise validation(
         f"Cannot convert the literal '{raw}' to the expected type 'Edm.Date' for the property "
-        f"'{name}'.", name)
+        f"'{name}'.",
+        name,
+    )
 
 
 def parse_guid(raw: object, name: str) -> str:
@@ -104,7 +108,11 @@ def parse_int(raw: object, name: str) -> int:
 def json_value(value: object) -> object:
     """Converts a stored value into its JSON form."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+        return (
+            int(value)
+            if value == value.to_integral_value() and abs(value) < 2**53
+            else float(value)
+        )
     if isinstance(value, dt.datetime):
         return format_datetime(value)
     if isinstance(value, dt.date):

@@ -19,13 +19,38 @@ from .states import INVALID_STATE
 
 # Header fields a revision or an order copies from its quote (everything but identity,
 # numbering, state and the computed totals).
-_COPY_SKIP = {"quoteid", "statecode", "statuscode", "revisionnumber", "quotenumber", "createdon",
-              "modifiedon", "versionnumber", "_createdby_value", "_modifiedby_value",
-              "effectivefrom", "effectiveto", "closedon", "totallineitemamount",
-              "totallineitemdiscountamount", "totaldiscountamount", "totalamountlessfreight",
-              "totaltax", "totalamount"}
-_LINE_SKIP = {"quotedetailid", "_quoteid_value", "createdon", "modifiedon", "versionnumber",
-              "_createdby_value", "_modifiedby_value", "baseamount", "extendedamount"}
+_COPY_SKIP = {
+    "quoteid",
+    "statecode",
+    "statuscode",
+    "revisionnumber",
+    "quotenumber",
+    "createdon",
+    "modifiedon",
+    "versionnumber",
+    "_createdby_value",
+    "_modifiedby_value",
+    "effectivefrom",
+    "effectiveto",
+    "closedon",
+    "totallineitemamount",
+    "totallineitemdiscountamount",
+    "totaldiscountamount",
+    "totalamountlessfreight",
+    "totaltax",
+    "totalamount",
+}
+_LINE_SKIP = {
+    "quotedetailid",
+    "_quoteid_value",
+    "createdon",
+    "modifiedon",
+    "versionnumber",
+    "_createdby_value",
+    "_modifiedby_value",
+    "baseamount",
+    "extendedamount",
+}
 
 Action = Callable[[Tx, DataverseDialect, Request], Reply]
 
@@ -59,8 +84,12 @@ def win_quote(tx: Tx, dialect: DataverseDialect, req: Request) -> Reply:
     status = _status(body, {4}, 4)
     if quote["statecode"] != 1:
         raise ODataError(400, "The quote cannot be won because it is not active.", INVALID_STATE)
-    tx.update("quote", quote["quoteid"], {"statecode": 2, "statuscode": status,
-                                          "closedon": tx.now.date()}, internal=True)
+    tx.update(
+        "quote",
+        quote["quoteid"],
+        {"statecode": 2, "statuscode": status, "closedon": tx.now.date()},
+        internal=True,
+    )
     return Reply(204)
 
 
@@ -71,8 +100,12 @@ def close_quote(tx: Tx, dialect: DataverseDialect, req: Request) -> Reply:
     status = _status(body, {5, 6, 7}, 5)
     if quote["statecode"] not in (0, 1):
         raise ODataError(400, "Only draft or active quotes can be closed.", INVALID_STATE)
-    tx.update("quote", quote["quoteid"], {"statecode": 3, "statuscode": status,
-                                          "closedon": tx.now.date()}, internal=True)
+    tx.update(
+        "quote",
+        quote["quoteid"],
+        {"statecode": 3, "statuscode": status, "closedon": tx.now.date()},
+        internal=True,
+    )
     return Reply(204)
 
 
@@ -82,8 +115,7 @@ def _quote_id(body: dict[str, Any]) -> str:
     return parse_guid(body["QuoteId"], "QuoteId")
 
 
-def _entity_reply(tx: Tx, dialect: DataverseDialect, req: Request, entity: str,
-                  key: str) -> Reply:
+def _entity_reply(tx: Tx, dialect: DataverseDialect, req: Request, entity: str, key: str) -> Reply:
     e = tx.model.entity(entity)
     row = tx.require(entity, key)
     out = dialect.represent(e, row, None)
@@ -96,13 +128,22 @@ def revise_quote(tx: Tx, dialect: DataverseDialect, req: Request) -> Reply:
     body = req.json()
     quote = tx.require("quote", _quote_id(body))
     if quote["statecode"] not in (1, 3) or quote["statuscode"] == 7:
-        raise ODataError(400, "Only an active or lost/canceled quote can be revised.",
-                         INVALID_STATE)
-    tx.update("quote", quote["quoteid"], {"statecode": 3, "statuscode": 7,
-                                          "closedon": tx.now.date()}, internal=True)
+        raise ODataError(
+            400, "Only an active or lost/canceled quote can be revised.", INVALID_STATE
+        )
+    tx.update(
+        "quote",
+        quote["quoteid"],
+        {"statecode": 3, "statuscode": 7, "closedon": tx.now.date()},
+        internal=True,
+    )
     header = {k: v for k, v in quote.items() if k not in _COPY_SKIP}
-    header.update(quotenumber=quote["quotenumber"], revisionnumber=(quote["revisionnumber"] or 0) + 1,
-                  effectivefrom=quote.get("effectivefrom"), effectiveto=quote.get("effectiveto"))
+    header.update(
+        quotenumber=quote["quotenumber"],
+        revisionnumber=(quote["revisionnumber"] or 0) + 1,
+        effectivefrom=quote.get("effectivefrom"),
+        effectiveto=quote.get("effectiveto"),
+    )
     new = _insert_draft_quote(tx, header)
     for line in tx.find("quotedetail", _quoteid_value=quote["quoteid"]):
         copy = {k: v for k, v in line.items() if k not in _LINE_SKIP}
@@ -123,11 +164,16 @@ def convert_quote_to_order(tx: Tx, dialect: DataverseDialect, req: Request) -> R
     body = req.json()
     quote = tx.require("quote", _quote_id(body))
     if quote["statecode"] == 1:
-        tx.update("quote", quote["quoteid"], {"statecode": 2, "statuscode": 4,
-                                              "closedon": tx.now.date()}, internal=True)
+        tx.update(
+            "quote",
+            quote["quoteid"],
+            {"statecode": 2, "statuscode": 4, "closedon": tx.now.date()},
+            internal=True,
+        )
     elif quote["statecode"] != 2:
-        raise ODataError(400, "Only an active or won quote can be converted to a sales order.",
-                         INVALID_STATE)
+        raise ODataError(
+            400, "Only an active or won quote can be converted to a sales order.", INVALID_STATE
+        )
     header = {k: v for k, v in quote.items() if k not in _COPY_SKIP and k != "quotenumber"}
     header.pop("ordernumber", None)
     header["_quoteid_value"] = quote["quoteid"]

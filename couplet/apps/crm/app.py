@@ -25,9 +25,13 @@ from .rules import CrmRules
 from .security import ROLES, SYSTEM_ADMINISTRATOR, resolver, role_id
 
 API_ROOT = "/api/data/v9.2"
-CONVENTIONS = Conventions(version="versionnumber", created_on="createdon",
-                          modified_on="modifiedon", created_by="_createdby_value",
-                          modified_by="_modifiedby_value")
+CONVENTIONS = Conventions(
+    version="versionnumber",
+    created_on="createdon",
+    modified_on="modifiedon",
+    created_by="_createdby_value",
+    modified_by="_modifiedby_value",
+)
 
 
 def build_model() -> Model:
@@ -37,11 +41,15 @@ def build_model() -> Model:
 def _labels() -> dict[tuple[str, str], dict[int, str]]:
     from . import entities as ent
 
-    by_field = {"customertypecode": ent.CUSTOMER_TYPES, "paymenttermscode": ent.PAYMENT_TERMS,
-                "address1_freighttermscode": ent.FREIGHT_TERMS,
-                "freighttermscode": ent.FREIGHT_TERMS,
-                "address1_shippingmethodcode": ent.SHIPPING_METHODS,
-                "shippingmethodcode": ent.SHIPPING_METHODS, "producttypecode": ent.PRODUCT_TYPES}
+    by_field = {
+        "customertypecode": ent.CUSTOMER_TYPES,
+        "paymenttermscode": ent.PAYMENT_TERMS,
+        "address1_freighttermscode": ent.FREIGHT_TERMS,
+        "freighttermscode": ent.FREIGHT_TERMS,
+        "address1_shippingmethodcode": ent.SHIPPING_METHODS,
+        "shippingmethodcode": ent.SHIPPING_METHODS,
+        "producttypecode": ent.PRODUCT_TYPES,
+    }
     out: dict[tuple[str, str], dict[int, str]] = {}
     for t in TABLES:
         for f in t.entity.fields:
@@ -52,7 +60,7 @@ def _labels() -> dict[tuple[str, str], dict[int, str]]:
 
 def _ensure_parent_dir(url: str) -> None:
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _token_key(conn: sa.Connection, model: Model, configured: str | None) -> str:
@@ -77,26 +85,50 @@ def bootstrap(tx: Tx, settings: CrmSettings) -> None:
     if tx.first("organization") is None:
         currency = tx.first("transactioncurrency", isocurrencycode=settings.base_currency_code)
         if currency is None:
-            currency = tx.insert("transactioncurrency", {
-                "currencyname": settings.base_currency_name, "currencysymbol":
-                settings.base_currency_symbol, "isocurrencycode": settings.base_currency_code,
-                "exchangerate": 1, "currencyprecision": 2})
-        tx.insert("organization", {"name": settings.organization_name,
-                                   "_basecurrencyid_value": currency["transactioncurrencyid"]})
+            currency = tx.insert(
+                "transactioncurrency",
+                {
+                    "currencyname": settings.base_currency_name,
+                    "currencysymbol": settings.base_currency_symbol,
+                    "isocurrencycode": settings.base_currency_code,
+                    "exchangerate": 1,
+                    "currencyprecision": 2,
+                },
+            )
+        tx.insert(
+            "organization",
+            {
+                "name": settings.organization_name,
+                "_basecurrencyid_value": currency["transactioncurrencyid"],
+            },
+        )
     if settings.admin_client_id and settings.admin_client_secret:
-        ensure_application_user(tx, settings.admin_client_id, settings.admin_client_secret,
-                                "couplet administrator", [SYSTEM_ADMINISTRATOR])
+        ensure_application_user(
+            tx,
+            settings.admin_client_id,
+            settings.admin_client_secret,
+            "couplet administrator",
+            [SYSTEM_ADMINISTRATOR],
+        )
 
 
-def ensure_application_user(tx: Tx, client_id: str, secret: str, name: str,
-                            roles: list[str]) -> str:
+def ensure_application_user(
+    tx: Tx, client_id: str, secret: str, name: str, roles: list[str]
+) -> str:
     """Creates (or re-keys) an application user with an OAuth client; returns its user id."""
     app_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"couplet-client:{client_id}"))
     user = tx.first("systemuser", applicationid=app_id)
     if user is None:
-        user = tx.insert("systemuser", {"firstname": "#", "lastname": name,
-                                        "applicationid": app_id, "accessmode": 4,
-                                        "islicensed": False})
+        user = tx.insert(
+            "systemuser",
+            {
+                "firstname": "#",
+                "lastname": name,
+                "applicationid": app_id,
+                "accessmode": 4,
+                "islicensed": False,
+            },
+        )
     user_id = str(user["systemuserid"])
     for role in roles:
         if not tx.find("systemuserroles", systemuserid=user_id, roleid=role_id(role)):
@@ -105,8 +137,9 @@ def ensure_application_user(tx: Tx, client_id: str, secret: str, name: str,
     return user_id
 
 
-def create_app(settings: CrmSettings | None = None,
-               clock: Callable[[], dt.datetime] | None = None) -> FastAPI:
+def create_app(
+    settings: CrmSettings | None = None, clock: Callable[[], dt.datetime] | None = None
+) -> FastAPI:
     settings = settings or CrmSettings()
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     model = build_model()
@@ -121,13 +154,23 @@ def create_app(settings: CrmSettings | None = None,
         key = _token_key(conn, model, settings.token_key)
         bootstrap(Tx(conn, model, SYSTEM, rules, now), settings)
     service = ODataService(
-        model=model, dialect=dialect, rules=rules, transactions=transactions,
-        router=CrmRouter(dialect), resolve_principal=resolver(model),
+        model=model,
+        dialect=dialect,
+        rules=rules,
+        transactions=transactions,
+        router=CrmRouter(dialect),
+        resolve_principal=resolver(model),
         issuer=TokenIssuer(key, "couplet-crm", settings.token_lifetime_seconds, now),
-        throttle=Throttle(ThrottlePolicy(settings.throttle_requests,
-                                         settings.throttle_window_seconds,
-                                         settings.throttle_concurrent)),
-        api_root=API_ROOT, clock=now)
+        throttle=Throttle(
+            ThrottlePolicy(
+                settings.throttle_requests,
+                settings.throttle_window_seconds,
+                settings.throttle_concurrent,
+            )
+        ),
+        api_root=API_ROOT,
+        clock=now,
+    )
     app = FastAPI(title="couplet reference CRM (Dataverse Web API subset)", version="9.2")
     service.mount(app)
     app.state.service = service

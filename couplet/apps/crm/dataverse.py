@@ -21,24 +21,31 @@ class DataverseDialect(Dialect):
     max_page_size = 5000
     namespace = "Microsoft.Dynamics.CRM"
 
-    def __init__(self, model: Model, tables: dict[str, Table],
-                 labels: dict[tuple[str, str], dict[int, str]]) -> None:
+    def __init__(
+        self, model: Model, tables: dict[str, Table], labels: dict[tuple[str, str], dict[int, str]]
+    ) -> None:
         super().__init__(model)
         self.tables = tables
         self.labels = labels
 
     # -- reading rows --------------------------------------------------------------
 
-    def represent(self, entity: EntityDef, row: dict[str, Any], select: list[str] | None,
-                  annotations: bool = False) -> dict[str, Any]:
+    def represent(
+        self,
+        entity: EntityDef,
+        row: dict[str, Any],
+        select: list[str] | None,
+        annotations: bool = False,
+    ) -> dict[str, Any]:
         out = super().represent(entity, row, select, annotations)
         if not annotations:
             return out
         spec = self.tables[entity.name]
         for lk in spec.lookups:
             if lk.column in out and row.get(lk.column):
-                out[lk.column + _LOGICAL] = (row.get(lk.type_column) if lk.polymorphic
-                                             else lk.targets[0])
+                out[lk.column + _LOGICAL] = (
+                    row.get(lk.type_column) if lk.polymorphic else lk.targets[0]
+                )
         for name in list(out):
             labels = self.labels.get((entity.name, name))
             if labels and out[name] is not None:
@@ -61,8 +68,9 @@ class DataverseDialect(Dialect):
             elif name.startswith("_") and name.endswith("_value"):
                 lk = name[1:-6]
                 raise bad_request(
-                    f"The property '{name}' is read-only; set the lookup with "
-                    f"'{lk}@odata.bind'.", target=name)
+                    f"The property '{name}' is read-only; set the lookup with '{lk}@odata.bind'.",
+                    target=name,
+                )
             else:
                 values[name] = self.decode_value(entity, name, raw)
         return values
@@ -72,7 +80,9 @@ class DataverseDialect(Dialect):
         if match is None:
             raise bad_request(
                 f"An undeclared property '{nav}' which only has property annotations in the "
-                "payload but no property value was found in the payload.", target=nav)
+                "payload but no property value was found in the payload.",
+                target=nav,
+            )
         lk, fixed_target = match
         if raw is None:
             return {lk.column: None, **({lk.type_column: None} if lk.polymorphic else {})}
@@ -82,7 +92,9 @@ class DataverseDialect(Dialect):
         if target not in lk.targets or (fixed_target and target != fixed_target):
             raise bad_request(
                 f"The reference '{raw}' in '{nav}@odata.bind' does not point to a table that "
-                f"'{lk.name}' accepts ({', '.join(lk.targets)}).", target=nav)
+                f"'{lk.name}' accepts ({', '.join(lk.targets)}).",
+                target=nav,
+            )
         values: dict[str, Any] = {lk.column: key}
         if lk.polymorphic:
             values[lk.type_column] = target
@@ -109,8 +121,9 @@ class DataverseDialect(Dialect):
         entity = self.model.by_set[match.group(1)]
         key = self.resolve_key(tx, entity, match.group(2))
         if tx.get(entity.name, key) is None:
-            raise bad_request(f"{entity.name} With Id = {key} Does Not Exist", "0x80040217",
-                              target=field)
+            raise bad_request(
+                f"{entity.name} With Id = {key} Does Not Exist", "0x80040217", target=field
+            )
         return entity.name, key
 
     def resolve_key(self, tx: Tx, entity: EntityDef, text: str) -> str:
@@ -135,8 +148,9 @@ def key_pairs(text: str) -> list[tuple[str, Any]]:
     for part in re.split(r",(?=(?:[^']*'[^']*')*[^']*$)", text):
         name, _, value = part.partition("=")
         value = value.strip()
-        pairs.append((name.strip(), value[1:-1].replace("''", "'") if value.startswith("'")
-                      else value))
+        pairs.append(
+            (name.strip(), value[1:-1].replace("''", "'") if value.startswith("'") else value)
+        )
     return pairs
 
 
@@ -145,4 +159,5 @@ def _bad_key(entity: EntityDef) -> Exception:
         f"The key in the request URI is not valid for resource 'Microsoft.Dynamics.CRM."
         f"{entity.name}'. Ensure that the names and number of key properties match the declared "
         "or alternate key properties for the resource 'Microsoft.Dynamics.CRM."
-        f"{entity.name}'.")
+        f"{entity.name}'."
+    )

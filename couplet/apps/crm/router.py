@@ -19,8 +19,10 @@ from .actions import ACTIONS
 from .dataverse import DataverseDialect, key_pairs
 from .metadata import csdl
 
-_PATH = re.compile(r"^(?P<set>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<key>(?:[^()']|'(?:[^']|'')*')*)\))?"
-                   r"(?:/(?P<rest>.*))?$")
+_PATH = re.compile(
+    r"^(?P<set>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<key>(?:[^()']|'(?:[^']|'')*')*)\))?"
+    r"(?:/(?P<rest>.*))?$"
+)
 _NAV = re.compile(r"^(?P<nav>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<key>[^()]*)\))?(?:/(?P<ref>\$ref))?$")
 ORGANIZATION_BU = "00000000-0000-0000-0000-00000000b0b0"
 
@@ -37,11 +39,19 @@ class CrmRouter:
                 raise ODataError(405, "Only GET is allowed here.")
             return Reply(200, raw=csdl(self.model).encode(), content_type="application/xml")
         if path == "WhoAmI":
-            org = tx.conn.execute(sa.select(self.model.table("organization").c.organizationid)
-                                  ).scalar()
-            return Reply(200, {"@odata.context": f"{req.base_url}$metadata#Microsoft.Dynamics.CRM."
-                               "WhoAmIResponse", "UserId": tx.principal.id,
-                               "BusinessUnitId": ORGANIZATION_BU, "OrganizationId": org})
+            org = tx.conn.execute(
+                sa.select(self.model.table("organization").c.organizationid)
+            ).scalar()
+            return Reply(
+                200,
+                {
+                    "@odata.context": f"{req.base_url}$metadata#Microsoft.Dynamics.CRM."
+                    "WhoAmIResponse",
+                    "UserId": tx.principal.id,
+                    "BusinessUnitId": ORGANIZATION_BU,
+                    "OrganizationId": org,
+                },
+            )
         if path in ACTIONS:
             if req.method != "POST":
                 raise ODataError(405, f"{path} is an action; use POST.")
@@ -67,8 +77,9 @@ class CrmRouter:
             return ops.create(tx, self.dialect, entity, req)
         raise ODataError(405, f"{req.method} is not allowed on an entity set.")
 
-    def _single(self, tx: Tx, req: Request, entity: EntityDef, key_text: str,
-                rest: str | None) -> Reply:
+    def _single(
+        self, tx: Tx, req: Request, entity: EntityDef, key_text: str, rest: str | None
+    ) -> Reply:
         key, alternate = self._key(tx, entity, key_text)
         if not rest:
             if req.method == "GET":
@@ -106,8 +117,13 @@ class CrmRouter:
         if f is not None and not f.hidden and req.method == "GET" and not nav_match.group("ref"):
             ops.require_privilege(tx, entity, "read")
             row = tx.require(entity.name, key)
-            return Reply(200, {"@odata.context": f"{req.base_url}$metadata#{entity.entity_set}"
-                               f"({key})/{name}", "value": json_value(row[name])})
+            return Reply(
+                200,
+                {
+                    "@odata.context": f"{req.base_url}$metadata#{entity.entity_set}({key})/{name}",
+                    "value": json_value(row[name]),
+                },
+            )
         raise ODataError(404, f"Resource not found for the segment '{name}'.", "0x80060888")
 
     def _key(self, tx: Tx, entity: EntityDef, text: str) -> tuple[str, dict[str, Any] | None]:
@@ -118,8 +134,9 @@ class CrmRouter:
                 raise
             return str(uuid.uuid4()), dict(key_pairs(text))
 
-    def _upsert_by_alternate_key(self, tx: Tx, req: Request, entity: EntityDef, key: str,
-                                 alternate: dict[str, Any]) -> Reply:
+    def _upsert_by_alternate_key(
+        self, tx: Tx, req: Request, entity: EntityDef, key: str, alternate: dict[str, Any]
+    ) -> Reply:
         if req.header("if-match") is not None:
             raise not_found(entity.name, ",".join(f"{k}={v}" for k, v in alternate.items()))
         ops.require_privilege(tx, entity, "write")
@@ -129,20 +146,24 @@ class CrmRouter:
         row = tx.insert(entity.name, values)
         return ops.written(tx, self.dialect, entity, row, req, created=True)
 
-    def _roles(self, tx: Tx, req: Request, user_id: str, role_key: str | None,
-               ref: str | None) -> Reply:
+    def _roles(
+        self, tx: Tx, req: Request, user_id: str, role_key: str | None, ref: str | None
+    ) -> Reply:
         """The N:N between users and security roles (`systemuserroles_association`)."""
         tx.require("systemuser", user_id)
         links = self.model.entity("systemuserroles")
         if req.method == "GET" and not ref:
             ops.require_privilege(tx, self.model.entity("role"), "read")
             role_ids = [r["roleid"] for r in tx.find("systemuserroles", systemuserid=user_id)]
-            roles = [self.dialect.represent(self.model.entity("role"), tx.require("role", r), None)
-                     for r in role_ids]
+            roles = [
+                self.dialect.represent(self.model.entity("role"), tx.require("role", r), None)
+                for r in role_ids
+            ]
             return Reply(200, {"@odata.context": f"{req.base_url}$metadata#roles", "value": roles})
         if not tx.principal.is_admin:
-            raise ODataError(403, "Only a System Administrator may assign security roles.",
-                             "0x80040220")
+            raise ODataError(
+                403, "Only a System Administrator may assign security roles.", "0x80040220"
+            )
         if req.method == "POST" and ref and role_key is None:
             ref_url = req.json().get("@odata.id")
             if not isinstance(ref_url, str):

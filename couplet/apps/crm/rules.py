@@ -20,8 +20,11 @@ from .schema import Table
 from .states import INVALID_STATE, READ_ONLY_MESSAGE, apply_state_on_create, apply_state_on_update
 from .totals import HEADER_INPUTS, HEADERS, LINES, line_amounts, recompute_header
 
-NUMBER_PREFIX = {"quote": ("quotenumber", "QUO"), "salesorder": ("ordernumber", "ORD"),
-                 "invoice": ("invoicenumber", "INV")}
+NUMBER_PREFIX = {
+    "quote": ("quotenumber", "QUO"),
+    "salesorder": ("ordernumber", "ORD"),
+    "invoice": ("invoicenumber", "INV"),
+}
 STATE_FIELDS = {"statecode", "statuscode"}
 # Fields the back office may still stamp on a submitted order (the integration writes the
 # last back-office submit date while the order stays submitted).
@@ -55,9 +58,13 @@ class CrmRules:
             if not values.get(field):
                 values[field] = _document_number(tx, prefix)
             if name in ("quote", "salesorder") and values["statecode"] != 0:
-                raise ODataError(400, f"A new {name} must be created in its first state "
-                                 "(Draft or Active); use the messages to change state.",
-                                 INVALID_STATE, target="statecode")
+                raise ODataError(
+                    400,
+                    f"A new {name} must be created in its first state "
+                    "(Draft or Active); use the messages to change state.",
+                    INVALID_STATE,
+                    target="statecode",
+                )
         if name == "productpricelevel":
             self._check_price_list_item(tx, values, None)
         if name == "annotation":
@@ -67,13 +74,16 @@ class CrmRules:
 
     # -- update ---------------------------------------------------------------------
 
-    def before_update(self, tx: Tx, entity: EntityDef, old: dict[str, Any],
-                      changes: dict[str, Any]) -> None:
+    def before_update(
+        self, tx: Tx, entity: EntityDef, old: dict[str, Any], changes: dict[str, Any]
+    ) -> None:
         spec = self.tables[entity.name]
         name = entity.name
         self._check_editable(name, old, changes)
         apply_state_on_update(spec, old, changes)
-        if name in ("systemuser", "contact") and {"firstname", "lastname", "middlename"} & set(changes):
+        if name in ("systemuser", "contact") and {"firstname", "lastname", "middlename"} & set(
+            changes
+        ):
             changes["fullname"] = _fullname({**old, **changes})
         if name == "salesorder" and changes.get("statecode") == 1 and old["statecode"] != 1:
             changes.setdefault("submitdate", tx.now.date())
@@ -89,12 +99,17 @@ class CrmRules:
         """Submitted orders, non-draft quotes and paid/canceled invoices are read-only."""
         touched = set(changes) - STATE_FIELDS
         new_state = changes.get("statecode", old.get("statecode"))
-        if name == "salesorder" and touched - SUBMITTED_ORDER_WRITABLE and old["statecode"] != 0 \
-                and new_state != 0:
+        if (
+            name == "salesorder"
+            and touched - SUBMITTED_ORDER_WRITABLE
+            and old["statecode"] != 0
+            and new_state != 0
+        ):
             raise ODataError(400, "CRM Sales order is not editable.", INVALID_STATE)
         if name == "quote" and touched and old["statecode"] != 0:
-            raise ODataError(400, "The quote cannot be edited because it is not in Draft state.",
-                             INVALID_STATE)
+            raise ODataError(
+                400, "The quote cannot be edited because it is not in Draft state.", INVALID_STATE
+            )
         if name == "invoice" and touched and old["statecode"] in (2, 3):
             raise ODataError(400, READ_ONLY_MESSAGE, INVALID_STATE)
 
@@ -114,8 +129,9 @@ class CrmRules:
 
     # -- after every write ------------------------------------------------------------
 
-    def after_write(self, tx: Tx, entity: EntityDef, row: dict[str, Any] | None,
-                    old: dict[str, Any] | None) -> None:
+    def after_write(
+        self, tx: Tx, entity: EntityDef, row: dict[str, Any] | None, old: dict[str, Any] | None
+    ) -> None:
         name = entity.name
         if name in LINES:
             header_entity, column = LINES[name]
@@ -126,28 +142,41 @@ class CrmRules:
             if changed:
                 recompute_header(tx, name, row[entity.key])
         if name == "uomschedule" and row is not None and old is None:
-            tx.insert("uom", {"name": row.get("baseuomname") or "Primary Unit", "quantity": 1,
-                              "_uomscheduleid_value": row["uomscheduleid"],
-                              "isschedulebaseuom": True}, internal=True)
+            tx.insert(
+                "uom",
+                {
+                    "name": row.get("baseuomname") or "Primary Unit",
+                    "quantity": 1,
+                    "_uomscheduleid_value": row["uomscheduleid"],
+                    "isschedulebaseuom": True,
+                },
+                internal=True,
+            )
 
     # -- helpers ----------------------------------------------------------------------
 
-    def _before_line_write(self, tx: Tx, entity: EntityDef, values: dict[str, Any],
-                           old: dict[str, Any] | None) -> None:
+    def _before_line_write(
+        self, tx: Tx, entity: EntityDef, values: dict[str, Any], old: dict[str, Any] | None
+    ) -> None:
         header_entity, column = LINES[entity.name]
         merged = {**(old or {}), **values}
         header = tx.get(header_entity, merged[column]) if merged.get(column) else None
         if header is None:
-            raise validation(f"The {header_entity} of the line is missing or does not exist.",
-                             column)
+            raise validation(
+                f"The {header_entity} of the line is missing or does not exist.", column
+            )
         self._check_line_parent(header_entity, header)
         if old is None:
-            values.setdefault("_transactioncurrencyid_value", header.get("_transactioncurrencyid_value"))
+            values.setdefault(
+                "_transactioncurrencyid_value", header.get("_transactioncurrencyid_value")
+            )
             if values.get("sequencenumber") is None:
                 values["sequencenumber"] = len(tx.find(entity.name, **{column: merged[column]})) + 1
             if values.get("_productid_value") is None and not values.get("productdescription"):
-                raise validation("A line needs a product or a write-in product description.",
-                                 "productdescription")
+                raise validation(
+                    "A line needs a product or a write-in product description.",
+                    "productdescription",
+                )
             values["isproductoverridden"] = values.get("_productid_value") is None
             if values.get("priceperunit") is None and values.get("_productid_value"):
                 values["priceperunit"] = _list_price(tx, header, merged)
@@ -158,8 +187,9 @@ class CrmRules:
     def _check_line_parent(header_entity: str, header: dict[str, Any]) -> None:
         state = header["statecode"]
         if header_entity == "quote" and state != 0:
-            raise ODataError(400, "The quote cannot be edited because it is not in Draft state.",
-                             INVALID_STATE)
+            raise ODataError(
+                400, "The quote cannot be edited because it is not in Draft state.", INVALID_STATE
+            )
         if header_entity == "salesorder" and state != 0:
             raise ODataError(400, "CRM Sales order is not editable.", INVALID_STATE)
         if header_entity == "invoice" and state != 0:
@@ -175,12 +205,17 @@ class CrmRules:
         query = sa.select(table.c.productpricelevelid).where(
             table.c._pricelevelid_value == values["_pricelevelid_value"],
             table.c._productid_value == values["_productid_value"],
-            table.c._uomid_value.is_(None) if values.get("_uomid_value") is None
-            else table.c._uomid_value == values["_uomid_value"])
+            table.c._uomid_value.is_(None)
+            if values.get("_uomid_value") is None
+            else table.c._uomid_value == values["_uomid_value"],
+        )
         clash = [r for (r,) in tx.conn.execute(query) if r != own_id]
         if clash:
-            raise ODataError(400, "This product and unit combination has a price for this price "
-                             "list.", "0x80040237")
+            raise ODataError(
+                400,
+                "This product and unit combination has a price for this price list.",
+                "0x80040237",
+            )
 
 
 def _fullname(values: dict[str, Any]) -> str:
@@ -191,8 +226,10 @@ def _fullname(values: dict[str, Any]) -> str:
 def _list_price(tx: Tx, header: dict[str, Any], line: dict[str, Any]) -> Any:
     """The price of the product on the header's price list (and unit), else its list price."""
     if header.get("_pricelevelid_value"):
-        query: dict[str, Any] = {"_pricelevelid_value": header["_pricelevelid_value"],
-                                 "_productid_value": line["_productid_value"]}
+        query: dict[str, Any] = {
+            "_pricelevelid_value": header["_pricelevelid_value"],
+            "_productid_value": line["_productid_value"],
+        }
         if line.get("_uomid_value"):
             query["_uomid_value"] = line["_uomid_value"]
         item = tx.first("productpricelevel", **query)

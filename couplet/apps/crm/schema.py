@@ -51,20 +51,30 @@ def money(name: str, *, read_only: bool = False) -> Field:
     return Field(name, FieldType.MONEY, read_only=read_only)
 
 
-def choice(name: str, values: dict[int, str], *, default: int | None = None,
-           required: bool = False) -> Field:
-    return Field(name, FieldType.CHOICE, choices=frozenset(values), default=default,
-                 required=required)
+def choice(
+    name: str, values: dict[int, str], *, default: int | None = None, required: bool = False
+) -> Field:
+    return Field(
+        name, FieldType.CHOICE, choices=frozenset(values), default=default, required=required
+    )
 
 
 def lookup(name: str, *targets: str, required: bool = False) -> Lookup:
     return Lookup(name, targets, required)
 
 
-def table(name: str, entity_set: str, fields: list[Field], *, lookups: Sequence[Lookup] = (),
-          states: dict[int, tuple[int, frozenset[int]]] | None = None, user_owned: bool = False,
-          primary_name: str | None = "name", collections: Sequence[Nav] = (),
-          alternate_keys: tuple[tuple[str, ...], ...] = ()) -> Table:
+def table(
+    name: str,
+    entity_set: str,
+    fields: list[Field],
+    *,
+    lookups: Sequence[Lookup] = (),
+    states: dict[int, tuple[int, frozenset[int]]] | None = None,
+    user_owned: bool = False,
+    primary_name: str | None = "name",
+    collections: Sequence[Nav] = (),
+    alternate_keys: tuple[tuple[str, ...], ...] = (),
+) -> Table:
     key = f"{name}id"
     all_lookups = list(lookups)
     if user_owned:
@@ -75,13 +85,22 @@ def table(name: str, entity_set: str, fields: list[Field], *, lookups: Sequence[
     navs: list[Nav] = list(collections)
     for lk in all_lookups:
         system = lk.name in ("createdby", "modifiedby")
-        cols.append(Field(lk.column, FieldType.GUID, ref=lk.targets, read_only=system,
-                          required=lk.required,
-                          ref_type_field=lk.type_column if lk.polymorphic else None))
+        cols.append(
+            Field(
+                lk.column,
+                FieldType.GUID,
+                ref=lk.targets,
+                read_only=system,
+                required=lk.required,
+                ref_type_field=lk.type_column if lk.polymorphic else None,
+            )
+        )
         if lk.polymorphic:
             cols.append(Field(lk.type_column, FieldType.STRING, max_length=100, hidden=True))
-            navs += [Nav(f"{lk.name}_{t}", t, lk.column, discriminator=(lk.type_column, t))
-                     for t in lk.targets]
+            navs += [
+                Nav(f"{lk.name}_{t}", t, lk.column, discriminator=(lk.type_column, t))
+                for t in lk.targets
+            ]
         else:
             navs.append(Nav(lk.name, lk.targets[0], lk.column))
     if states is not None:
@@ -93,9 +112,15 @@ def table(name: str, entity_set: str, fields: list[Field], *, lookups: Sequence[
         Field("modifiedon", FieldType.DATETIME, read_only=True),
         Field("versionnumber", FieldType.BIGINT, read_only=True),
     ]
-    entity = EntityDef(name=name, entity_set=entity_set, key=key, fields=tuple(cols),
-                       navs=tuple(navs), primary_name=primary_name,
-                       alternate_keys=alternate_keys)
+    entity = EntityDef(
+        name=name,
+        entity_set=entity_set,
+        key=key,
+        fields=tuple(cols),
+        navs=tuple(navs),
+        primary_name=primary_name,
+        alternate_keys=alternate_keys,
+    )
     return Table(entity, tuple(all_lookups), states, user_owned)
 
 

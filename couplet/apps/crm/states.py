@@ -43,8 +43,11 @@ def _check_pair(spec: Table, state: int, values: dict[str, Any]) -> None:
         values["statuscode"] = default
     elif status not in allowed:
         raise validation(
-            f"{status} is not a valid status code for state code {spec.entity.name}State."
-            f"{state} on {spec.entity.name}.", "statuscode")
+            f"{status} is not a valid status code (statuscode) for state code "
+            f"{spec.entity.name}State."
+            f"{state} on {spec.entity.name}.",
+            "statuscode",
+        )
 
 
 def apply_state_on_update(spec: Table, old: dict[str, Any], changes: dict[str, Any]) -> None:
@@ -57,8 +60,9 @@ def apply_state_on_update(spec: Table, old: dict[str, Any], changes: dict[str, A
     if new_state != old_state:
         allowed = TRANSITIONS.get(name, {}).get(old_state)
         if allowed is not None and new_state not in allowed:
-            raise ODataError(400, _refusal(name, old_state, new_state), INVALID_STATE,
-                             target="statecode")
+            raise ODataError(
+                400, _refusal(name, old_state, new_state), INVALID_STATE, target="statecode"
+            )
     elif name == "invoice" and old_state in (2, 3):
         raise ODataError(400, READ_ONLY_MESSAGE, INVALID_STATE)
     values = {"statuscode": changes.get("statuscode")}

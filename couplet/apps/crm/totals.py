@@ -39,11 +39,15 @@ def _d(value: Any) -> Decimal:
 
 def line_amounts(values: dict[str, Any]) -> dict[str, Decimal]:
     base = (_d(values.get("priceperunit")) - _d(values.get("volumediscountamount"))) * _d(
-        values.get("quantity"))
+        values.get("quantity")
+    )
     base = base.quantize(CENT, ROUND_HALF_UP)
     extended = base - _d(values.get("manualdiscountamount")) + _d(values.get("tax"))
-    return {"baseamount": base, "extendedamount": extended, "volumediscountamount":
-            _d(values.get("volumediscountamount"))}
+    return {
+        "baseamount": base,
+        "extendedamount": extended,
+        "volumediscountamount": _d(values.get("volumediscountamount")),
+    }
 
 
 def header_totals(header: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Decimal]:
@@ -52,7 +56,8 @@ def header_totals(header: dict[str, Any], lines: list[dict[str, Any]]) -> dict[s
     tax = sum((_d(r.get("tax")) for r in lines), ZERO)
     pct = _d(header.get("discountpercentage"))
     header_discount = _d(header.get("discountamount")) + (item_amount * pct / 100).quantize(
-        CENT, ROUND_HALF_UP)
+        CENT, ROUND_HALF_UP
+    )
     less_freight = item_amount - header_discount
     return {
         "totallineitemdiscountamount": line_discounts,
@@ -70,9 +75,14 @@ def recompute_header(tx: Tx, header_entity: str, header_id: str) -> None:
         return
     line_entity, column = HEADERS[header_entity]
     table = tx.model.table(line_entity)
-    lines = [dict(r) for r in tx.conn.execute(
-        sa.select(table.c.manualdiscountamount, table.c.baseamount, table.c.tax)
-        .where(table.c[column] == header_id)).mappings()]
+    lines = [
+        dict(r)
+        for r in tx.conn.execute(
+            sa.select(table.c.manualdiscountamount, table.c.baseamount, table.c.tax).where(
+                table.c[column] == header_id
+            )
+        ).mappings()
+    ]
     totals = header_totals(header, lines)
     if any(_d(header.get(k)) != v or header.get(k) is None for k, v in totals.items()):
         tx.update(header_entity, header_id, dict(totals), internal=True)

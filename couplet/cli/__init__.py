@@ -1,0 +1,1 @@
+"""The `couplet` command line (Typer)."""
