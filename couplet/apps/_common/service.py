@@ -96,6 +96,11 @@ class ODataService:
             return self.error_reply(
                 ODataError(412, "A record with matching key values already exists.", "0x80040237")
             )
+        except Exception:
+            # The transaction is rolled back by now; answer in the API's error shape so that
+            # clients show and log it like any other error.
+            log.exception("unexpected error handling %s %s", req.method, req.path)
+            return self.error_reply(ODataError(500, "An unexpected error occurred.", "0x80040216"))
 
     def _tx(self, conn: sa.Connection, principal_id: str, req: Request) -> Tx:
         principal = self.resolve_principal(conn, principal_id, req)

@@ -154,3 +154,30 @@ def test_whoami(crm: CrmClient) -> None:
     assert r.status_code == 200
     assert r.json()["UserId"]
     assert isinstance(crm.http, TestClient)
+
+
+def test_disabled_user_is_refused(crm: CrmClient) -> None:
+    other = _user_with_roles(crm, "to-disable", ["Integration User"])
+    assert other.get("accounts").status_code == 200
+    me = other.get("WhoAmI").json()["UserId"]
+    assert crm.patch(f"systemusers({me})", {"isdisabled": True}).status_code == 204
+    assert other.get("accounts").status_code == 401
+
+
+def test_owner_can_be_assigned(crm: CrmClient) -> None:
+    user = crm.create("systemusers", {"firstname": "Owner", "lastname": "Person"})
+    team = crm.create("teams", {"name": "Sales team"})
+    acc = crm.create(
+        "accounts", {"name": "Owned", "ownerid@odata.bind": f"/systemusers({user['systemuserid']})"}
+    )
+    assert acc["_ownerid_value"] == user["systemuserid"]
+    crm.patch(f"accounts({acc['accountid']})", {"ownerid@odata.bind": f"/teams({team['teamid']})"})
+    annotated = crm.get(
+        f"accounts({acc['accountid']})", headers={"Prefer": 'odata.include-annotations="*"'}
+    ).json()
+    assert annotated["_ownerid_value"] == team["teamid"]
+    assert annotated["_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname"] == "team"
+    r = crm.patch(
+        f"accounts({acc['accountid']})", {"ownerid@odata.bind": f"/accounts({acc['accountid']})"}
+    )
+    assert r.status_code == 400
