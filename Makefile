@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check couplet tests bench
+	$(VENV)/bin/ruff check couplet tests $(wildcard bench)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)

@@ -15,11 +15,13 @@ from ...settings import CrmSettings
 from .._common.auth import TokenIssuer, register_client
 from .._common.database import Transactions, create_schema, make_engine
 from .._common.model import Conventions, Model
-from .._common.records import SYSTEM, NoRules, Tx
+from .._common.records import SYSTEM, Tx
 from .._common.service import ODataService
 from .._common.throttle import Throttle, ThrottlePolicy
 from .dataverse import DataverseDialect
 from .entities import BY_NAME, TABLES
+from .metadata_api import MetadataApi
+from .options import OptionSets, option_table
 from .router import CrmRouter
 from .rules import CrmRules
 from .security import ROLES, SYSTEM_ADMINISTRATOR, resolver, role_id
@@ -35,27 +37,9 @@ CONVENTIONS = Conventions(
 
 
 def build_model() -> Model:
-    return Model((t.entity for t in TABLES), CONVENTIONS)
-
-
-def _labels() -> dict[tuple[str, str], dict[int, str]]:
-    from . import entities as ent
-
-    by_field = {
-        "customertypecode": ent.CUSTOMER_TYPES,
-        "paymenttermscode": ent.PAYMENT_TERMS,
-        "address1_freighttermscode": ent.FREIGHT_TERMS,
-        "freighttermscode": ent.FREIGHT_TERMS,
-        "address1_shippingmethodcode": ent.SHIPPING_METHODS,
-        "shippingmethodcode": ent.SHIPPING_METHODS,
-        "producttypecode": ent.PRODUCT_TYPES,
-    }
-    out: dict[tuple[str, str], dict[int, str]] = {}
-    for t in TABLES:
-        for f in t.entity.fields:
-            if f.name in by_field:
-                out[(t.entity.name, f.name)] = by_field[f.name]
-    return out
+    model = Model((t.entity for t in TABLES), CONVENTIONS)
+    option_table(model)
+    return model
 
 
 def _ensure_parent_dir(url: str) -> None:
@@ -144,21 +128,23 @@ def create_app(
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     model = build_model()
     tables = dict(BY_NAME)
-    dialect = DataverseDialect(model, tables, _labels())
-    rules = CrmRules(tables)
+    options = OptionSets(model)
+    dialect = DataverseDialect(model, tables, options)
+    rules = CrmRules(tables, options)
     _ensure_parent_dir(settings.database_url)
     engine = make_engine(settings.database_url)
     create_schema(engine, model)
     transactions = Transactions(engine)
     with transactions.begin() as conn:
         key = _token_key(conn, model, settings.token_key)
+        options.load(conn)
         bootstrap(Tx(conn, model, SYSTEM, rules, now), settings)
     service = ODataService(
         model=model,
         dialect=dialect,
         rules=rules,
         transactions=transactions,
-        router=CrmRouter(dialect),
+        router=CrmRouter(dialect, MetadataApi(model, options)),
         resolve_principal=resolver(model),
         issuer=TokenIssuer(key, "couplet-crm", settings.token_lifetime_seconds, now),
         throttle=Throttle(
@@ -179,4 +165,4 @@ def create_app(
     return app
 
 
-__all__ = ["API_ROOT", "NoRules", "build_model", "create_app", "ensure_application_user"]
+__all__ = ["API_ROOT", "build_model", "create_app", "ensure_application_user"]

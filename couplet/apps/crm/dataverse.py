@@ -10,6 +10,7 @@ from .._common.errors import bad_request, not_found
 from .._common.model import EntityDef, FieldType, Model
 from .._common.records import Tx
 from .._common.types import json_value, parse_guid
+from .options import OptionSets
 from .schema import Lookup, Table
 
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)$")
@@ -21,12 +22,10 @@ class DataverseDialect(Dialect):
     max_page_size = 5000
     namespace = "Microsoft.Dynamics.CRM"
 
-    def __init__(
-        self, model: Model, tables: dict[str, Table], labels: dict[tuple[str, str], dict[int, str]]
-    ) -> None:
+    def __init__(self, model: Model, tables: dict[str, Table], options: OptionSets) -> None:
         super().__init__(model)
         self.tables = tables
-        self.labels = labels
+        self.options = options
 
     # -- reading rows --------------------------------------------------------------
 
@@ -47,10 +46,10 @@ class DataverseDialect(Dialect):
                     row.get(lk.type_column) if lk.polymorphic else lk.targets[0]
                 )
         for name in list(out):
-            labels = self.labels.get((entity.name, name))
+            f = entity.field(name)
+            labels = self.options.labels(f) if f is not None else None
             if labels and out[name] is not None:
                 out[name + _FORMATTED] = labels.get(out[name], str(out[name]))
-            f = entity.field(name)
             if f is not None and f.type is FieldType.MONEY and out[name] is not None:
                 out[name + _FORMATTED] = f"{json_value(row[name]):,.2f}"
         return out

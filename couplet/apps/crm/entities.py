@@ -7,7 +7,7 @@ shared/spec/protocols.md §A3 and integration-behaviour.md §1.2, §5-§7).
 from __future__ import annotations
 
 from .._common.model import Field, FieldType, Nav
-from .schema import Table, choice, lookup, money, states, table, text
+from .schema import Table, choice, lookup, money, option, states, table, text
 
 F = FieldType
 
@@ -38,6 +38,13 @@ SHIPPING_METHODS = {
     5: "Postal Mail",
     6: "Full Load",
     7: "Will Call",
+}
+# Option sets that clients may extend (the integration adds payment terms, freight terms and
+# shipping methods from the ERP); `address1_x` on accounts shares the set of `x`.
+EXTENSIBLE_OPTIONS = {
+    "paymenttermscode": PAYMENT_TERMS,
+    "freighttermscode": FREIGHT_TERMS,
+    "shippingmethodcode": SHIPPING_METHODS,
 }
 PRODUCT_TYPES = {1: "Sales Inventory", 2: "Miscellaneous Charges", 3: "Services", 4: "Flat Fees"}
 
@@ -84,9 +91,9 @@ _SALES_HEADER_FIELDS: list[Field] = [
     Field("requestdeliveryby", F.DATE),
     *_address("billto"),
     *_address("shipto"),
-    choice("freighttermscode", FREIGHT_TERMS),
-    choice("shippingmethodcode", SHIPPING_METHODS),
-    choice("paymenttermscode", PAYMENT_TERMS),
+    option("freighttermscode"),
+    option("shippingmethodcode"),
+    option("paymenttermscode"),
     money("discountamount"),
     Field("discountpercentage", F.DECIMAL),
     money("freightamount"),
@@ -312,9 +319,9 @@ TABLES: list[Table] = [
             text("accountnumber", 20),
             text("address1_primarycontactname", 100),
             *_contactish(),
-            choice("address1_freighttermscode", FREIGHT_TERMS),
-            choice("address1_shippingmethodcode", SHIPPING_METHODS),
-            choice("paymenttermscode", PAYMENT_TERMS),
+            option("address1_freighttermscode"),
+            option("address1_shippingmethodcode"),
+            option("paymenttermscode"),
             money("creditlimit"),
             money("revenue"),
             choice("customertypecode", CUSTOMER_TYPES),

@@ -18,6 +18,7 @@ from .._common.types import json_value
 from .actions import ACTIONS
 from .dataverse import DataverseDialect, key_pairs
 from .metadata import csdl
+from .metadata_api import MetadataApi
 
 _PATH = re.compile(
     r"^(?P<set>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<key>(?:[^()']|'(?:[^']|'')*')*)\))?"
@@ -28,8 +29,9 @@ ORGANIZATION_BU = "00000000-0000-0000-0000-00000000b0b0"
 
 
 class CrmRouter:
-    def __init__(self, dialect: DataverseDialect) -> None:
+    def __init__(self, dialect: DataverseDialect, metadata_api: MetadataApi) -> None:
         self.dialect = dialect
+        self.metadata_api = metadata_api
         self.model = dialect.model
 
     def __call__(self, tx: Tx, req: Request) -> Reply:
@@ -52,6 +54,8 @@ class CrmRouter:
                     "OrganizationId": org,
                 },
             )
+        if self.metadata_api.handles(path):
+            return self.metadata_api(tx, req)
         if path in ACTIONS:
             if req.method != "POST":
                 raise ODataError(405, f"{path} is an action; use POST.")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from .._common.errors import ODataError, validation
 from .._common.model import EntityDef
 from .._common.records import Tx, next_number
+from .options import OptionSets
 from .schema import Table
 from .states import INVALID_STATE, READ_ONLY_MESSAGE, apply_state_on_create, apply_state_on_update
 from .totals import HEADER_INPUTS, HEADERS, LINES, line_amounts, recompute_header
@@ -38,8 +39,9 @@ def _document_number(tx: Tx, prefix: str) -> str:
 
 
 class CrmRules:
-    def __init__(self, tables: dict[str, Table]) -> None:
+    def __init__(self, tables: dict[str, Table], options: OptionSets) -> None:
         self.tables = tables
+        self.options = options
 
     # -- create ---------------------------------------------------------------------
 
@@ -47,6 +49,7 @@ class CrmRules:
         spec = self.tables[entity.name]
         name = entity.name
         apply_state_on_create(spec, values)
+        self.options.check(values)
         if spec.user_owned and values.get("_ownerid_value") is None:
             values["_ownerid_value"], values["_ownerid_type"] = tx.principal.id, "systemuser"
         if name in ("systemuser", "contact"):
@@ -80,6 +83,7 @@ class CrmRules:
         spec = self.tables[entity.name]
         name = entity.name
         self._check_editable(name, old, changes)
+        self.options.check(changes)
         apply_state_on_update(spec, old, changes)
         if name in ("systemuser", "contact") and {"firstname", "lastname", "middlename"} & set(
             changes

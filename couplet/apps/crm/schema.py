@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .._common.model import EntityDef, Field, FieldType, Nav
 
-__all__ = ["Lookup", "Table", "choice", "lookup", "money", "states", "table", "text"]
+__all__ = ["Lookup", "Table", "choice", "lookup", "money", "option", "states", "table", "text"]
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,19 @@ def choice(
     name: str, values: dict[int, str], *, default: int | None = None, required: bool = False
 ) -> Field:
     return Field(
-        name, FieldType.CHOICE, choices=frozenset(values), default=default, required=required
+        name,
+        FieldType.CHOICE,
+        choices=frozenset(values),
+        options=tuple(values.items()),
+        default=default,
+        required=required,
     )
+
+
+def option(name: str) -> Field:
+    """A choice whose values live in the database, so clients can add options
+    (`InsertOptionValue`); validated by the rules against the option set."""
+    return Field(name, FieldType.CHOICE)
 
 
 def lookup(name: str, *targets: str, required: bool = False) -> Lookup:
