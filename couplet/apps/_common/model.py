@@ -187,6 +187,16 @@ class Model:
             sa.Column("principal_id", sa.String(36), nullable=False),
         )
 
+        # entity -> the (referring entity, field) pairs that may point at its rows; system
+        # who-columns are left out (a deleted user stays named on what it changed).
+        self.referrers: dict[str, list[tuple[str, Field]]] = {}
+        for e in self.entities.values():
+            for f in e.fields:
+                if f.read_only or f.name in (conventions.created_by, conventions.modified_by):
+                    continue
+                for target in f.ref:
+                    self.referrers.setdefault(target, []).append((e.name, f))
+
     def entity(self, name: str) -> EntityDef:
         return self.entities[name]
 

@@ -133,7 +133,9 @@ class Tx:
         self.model = model
         self.principal = principal
         self.rules = rules
-        self.now = clock()
+        # Whole milliseconds: what clients read back is exactly what is stored and filtered on.
+        now = clock()
+        self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.scratch: dict[str, Any] = {}
 
     # -- reads -----------------------------------------------------------------------
@@ -246,8 +248,27 @@ class Tx:
         self.conn.execute(
             sa.insert(tomb).values(entity=entity, id=key, version=version, deleted_on=self.now)
         )
+        self._remove_links(entity, key)
         self.rules.after_write(self, e, None, row)
         return row
+
+    def _remove_links(self, entity: str, key: str) -> None:
+        """Clears references to a deleted row ("remove link"), so none dangles.
+
+        Each cleared row gets a new version, so change tracking reports it as changed.
+        Services cascade deletes of owned rows (document lines) in their rules, before this.
+        """
+        for referrer, f in self.model.referrers.get(entity, ()):
+            table = self.model.table(referrer)
+            ref_key = self.model.entity(referrer).key
+            query = sa.select(table.c[ref_key]).where(table.c[f.name] == key)
+            if f.ref_type_field:
+                query = query.where(table.c[f.ref_type_field] == entity)
+            for (ref_id,) in self.conn.execute(query).all():
+                changes: dict[str, Any] = {f.name: None}
+                if f.ref_type_field:
+                    changes[f.ref_type_field] = None
+                self.update(referrer, ref_id, changes, internal=True)
 
     # -- helpers ---------------------------------------------------------------------
 

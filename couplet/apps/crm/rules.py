@@ -126,10 +126,13 @@ class CrmRules:
             header = tx.get(header_entity, row[column])
             if header is not None:
                 self._check_line_parent(header_entity, header)
-        if name in HEADERS:
-            line_entity, column = HEADERS[name]
-            for line in tx.find(line_entity, **{column: row[entity.key]}):
-                tx.delete(line_entity, line[f"{line_entity}id"], internal=True)
+        if name == "systemuser":
+            raise ODataError(
+                405, "Users cannot be deleted; disable them (isdisabled) instead.", "0x80040265"
+            )
+        for child, column in _cascades(name):
+            for kid in tx.find(child, **{column: row[entity.key]}):
+                tx.delete(child, kid[f"{child}id"], internal=True)
 
     # -- after every write ------------------------------------------------------------
 
@@ -220,6 +223,28 @@ class CrmRules:
                 "This product and unit combination has a price for this price list.",
                 "0x80040237",
             )
+
+
+# Rows owned by another row and deleted with it (Dataverse's parental relationships);
+# other references to a deleted row are cleared by the shared layer ("remove link").
+_OWNED = {
+    "uomschedule": [("uom", "_uomscheduleid_value")],
+    "pricelevel": [("productpricelevel", "_pricelevelid_value")],
+    "product": [("productpricelevel", "_productid_value")],
+    "account": [("nav_accountstatistics", "_nav_accountid_value")],
+}
+_ACTIVITY_TARGETS = {"account", "contact", "opportunity", "quote", "salesorder", "invoice"}
+
+
+def _cascades(entity: str) -> list[tuple[str, str]]:
+    owned = list(_OWNED.get(entity, []))
+    if entity in HEADERS:
+        owned.append(HEADERS[entity])
+    if entity in _ACTIVITY_TARGETS:
+        owned.append(("post", "_regardingobjectid_value"))
+    if entity in _ACTIVITY_TARGETS | {"product"}:
+        owned.append(("annotation", "_objectid_value"))
+    return owned
 
 
 def _fullname(values: dict[str, Any]) -> str:

@@ -191,3 +191,32 @@ def test_single_property_and_metadata(crm: CrmClient) -> None:
     assert meta.status_code == 200
     assert 'EntitySet Name="accounts"' in meta.text
     assert "Org.OData.Capabilities.V1.ChangeTracking" in meta.text
+
+
+def test_delete_clears_references_and_removes_owned_rows(crm: CrmClient) -> None:
+    acc = crm.create("accounts", {"name": "Gone"})
+    contact = crm.create(
+        "contacts",
+        {
+            "lastname": "Stays",
+            "parentcustomerid_account@odata.bind": f"/accounts({acc['accountid']})",
+        },
+    )
+    note = crm.create(
+        "annotations",
+        {"subject": "n", "objectid_account@odata.bind": f"/accounts({acc['accountid']})"},
+    )
+    link = crm.get("contacts", headers={"Prefer": "odata.track-changes"}).json()["@odata.deltaLink"]
+    assert crm.delete(f"accounts({acc['accountid']})").status_code == 204
+    after = crm.row("contacts", contact["contactid"])
+    assert after["_parentcustomerid_value"] is None
+    # The cleared contact counts as changed for change tracking.
+    changed = crm.get(link.split("/api/data/v9.2/")[-1]).json()["value"]
+    assert [c["contactid"] for c in changed] == [contact["contactid"]]
+    assert crm.get(f"annotations({note['annotationid']})").status_code == 404
+
+
+def test_users_cannot_be_deleted(crm: CrmClient) -> None:
+    user = crm.create("systemusers", {"firstname": "Keep", "lastname": "Me"})
+    r = crm.delete(f"systemusers({user['systemuserid']})")
+    assert r.status_code == 405 and "isdisabled" in r.json()["error"]["message"]
