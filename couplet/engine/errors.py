@@ -1,0 +1,35 @@
+"""One exception tree for the whole engine, rooted at `CoupletError`."""
+
+from __future__ import annotations
+
+
+class CoupletError(Exception):
+    """Anything couplet reports to a person."""
+
+
+class ConfigError(CoupletError):
+    """The setup is incomplete or inconsistent (exit code 2 on the command line)."""
+
+
+class MappingError(ConfigError):
+    """A table or field mapping breaks a rule (direction, flags, unknown mapping)."""
+
+
+class SyncError(CoupletError):
+    """Synchronization could not go on."""
+
+
+class RetryableError(SyncError):
+    """A temporary failure (throttling, unavailable service): try again after `retry_after`."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FatalError(SyncError):
+    """A failure no retry will fix (bad credentials, missing privileges)."""
+
+
+class RecordError(CoupletError):
+    """One record could not be synchronized; logged with both ids, never stops a job."""

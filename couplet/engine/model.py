@@ -1,0 +1,274 @@
+"""The engine's vocabulary: sides, directions, rows, references, table and field mappings.
+
+Directions are named from the ERP's point of view, as Business Central names them:
+`erp-to-crm` (ToIntegrationTable), `crm-to-erp` (FromIntegrationTable), `bidirectional`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Side(StrEnum):
+    ERP = "erp"
+    CRM = "crm"
+
+    @property
+    def other(self) -> Side:
+        return Side.CRM if self is Side.ERP else Side.ERP
+
+
+class Direction(StrEnum):
+    ERP_TO_CRM = "erp-to-crm"
+    CRM_TO_ERP = "crm-to-erp"
+    BIDIRECTIONAL = "bidirectional"
+
+    @property
+    def source(self) -> Side:
+        """The side a one-way direction reads from (bidirectional has none)."""
+        if self is Direction.BIDIRECTIONAL:
+            raise ValueError("a bidirectional mapping reads from both sides")
+        return Side.ERP if self is Direction.ERP_TO_CRM else Side.CRM
+
+    @staticmethod
+    def from_side(source: Side) -> Direction:
+        return Direction.ERP_TO_CRM if source is Side.ERP else Direction.CRM_TO_ERP
+
+    def includes(self, pass_direction: Direction) -> bool:
+        """Whether a field or table with this direction takes part in a one-way pass."""
+        return self is Direction.BIDIRECTIONAL or self is pass_direction
+
+
+class UpdateConflict(StrEnum):
+    NONE = "none"
+    SEND_TO_CRM = "send-update-to-crm"  # BC: Send Update to Integration (ERP wins)
+    GET_FROM_CRM = "get-update-from-crm"  # BC: Get Update from Integration (CRM wins)
+
+
+class DeletionConflict(StrEnum):
+    NONE = "none"
+    RESTORE = "restore-records"
+    REMOVE_COUPLING = "remove-coupling"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference value: the id of a row in another table of the same side.
+
+    Lookups travel as `Ref`s so each connector can write them its own way (Dataverse
+    `x@odata.bind`, Business Central a plain id field). `id=None` clears the reference.
+    """
+
+    table: str
+    id: str | None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of one table on one side, as read through a connector.
+
+    `values` maps API field names (ERP camelCase, CRM logical names; CRM lookups by their
+    attribute name, e.g. `transactioncurrencyid`) to plain Python values: str, int, bool,
+    Decimal, date, datetime (aware UTC), None, or `Ref` for lookups.
+    """
+
+    id: str
+    modified_on: dt.datetime
+    values: Mapping[str, object] = field(default_factory=dict)
+    modified_by: str | None = None
+
+
+class Op(StrEnum):
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    GT = "gt"
+    GE = "ge"
+    LT = "lt"
+    LE = "le"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One clause of a table filter; a filter is a tuple of conditions, all of which hold.
+
+    `value` is a plain value, or a tuple for `in`. Connectors translate filters into their
+    API's query language (OData `$filter` for both APIs).
+    """
+
+    field: str
+    op: Op
+    value: object
+
+
+Filter = tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Transform:
+    """A transformation rule applied to a value before transfer (see `transforms.py`)."""
+
+    kind: str  # trim | upper | lower | title | replace | regex-replace | substring | round |
+    #            remove-non-alphanumeric | field-lookup
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """One pair of fields (or a constant written to one side) of a table mapping.
+
+    `lookup` names the related mapping whose couplings translate a reference (a GUID on
+    both sides); `option` names the option mapping that translates an ERP record reference
+    into a CRM choice value. `constant` with no source field writes a fixed value.
+    """
+
+    erp_field: str | None
+    crm_field: str | None
+    direction: Direction
+    constant: object = None
+    validate: bool = True
+    clear_on_failed_sync: bool = False
+    not_null: bool = False
+    transform: Transform | None = None
+    transform_direction: Direction | None = None
+    lookup: str | None = None
+    option: str | None = None
+    use_for_matching: bool = False
+    case_sensitive_matching: bool = False
+    match_priority: int = 0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """The recurring job of a mapping (Business Central's job queue entry)."""
+
+    enabled: bool = True
+    interval_seconds: int = 1800
+    inactivity_timeout_minutes: int = 720
+    max_attempts: int = 10
+    rerun_delay_seconds: int = 30
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    """An integration table mapping: which ERP table pairs with which CRM table, how.
+
+    For an option mapping (`option_mapping`), `crm_table` is the CRM table holding the
+    choice column and `crm_uid_field` the choice column itself; its couplings pair ERP row
+    ids with option values (as strings).
+    """
+
+    name: str
+    erp_table: str
+    crm_table: str
+    direction: Direction
+    fields: tuple[FieldMapping, ...] = ()
+    erp_filter: Filter = ()
+    crm_filter: Filter = ()
+    only_coupled: bool = True
+    dependencies: tuple[str, ...] = ()
+    update_conflict: UpdateConflict = UpdateConflict.NONE
+    deletion_conflict: DeletionConflict = DeletionConflict.NONE
+    sync_after_coupling: bool = False
+    create_new_if_no_match: bool = False
+    option_mapping: bool = False
+    crm_uid_field: str | None = None
+    erp_template: Mapping[str, object] = field(default_factory=dict)
+    crm_template: Mapping[str, object] = field(default_factory=dict)
+    parent: str | None = None
+    job: JobSettings = field(default_factory=JobSettings)
+    description: str = ""
+
+    def fields_for(self, pass_direction: Direction) -> tuple[FieldMapping, ...]:
+        return tuple(f for f in self.fields if f.enabled and f.direction.includes(pass_direction))
+
+
+@dataclass(frozen=True)
+class Watermarks:
+    """How far each side has been read: rows modified at or after these moments are candidates."""
+
+    erp: dt.datetime | None = None
+    crm: dt.datetime | None = None
+    # Ids already handled at exactly the watermark moment, so a closed lower bound does not
+    # process them again (timestamps are coarse and many rows share one).
+    erp_seen: frozenset[str] = frozenset()
+    crm_seen: frozenset[str] = frozenset()
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True)
+class Coupling:
+    """A link between one ERP row and one CRM row of a mapping, with its sync state.
+
+    `erp_modified_on` / `crm_modified_on` are the rows' modified-on values at the last
+    successful sync: a row counts as changed only when it is newer than that, which is
+    what keeps the engine from reading its own writes back as changes. `erp_result` is the
+    outcome of the last pass that wrote the ERP row (crm-to-erp), `crm_result` of the last
+    pass that wrote the CRM row (erp-to-crm).
+    """
+
+    id: str
+    mapping: str
+    erp_id: str
+    crm_id: str
+    erp_modified_on: dt.datetime | None = None
+    crm_modified_on: dt.datetime | None = None
+    erp_result: Outcome | None = None
+    erp_job: str | None = None
+    crm_result: Outcome | None = None
+    crm_job: str | None = None
+    skipped: bool = False
+    last_error: str | None = None
+
+
+class JobType(StrEnum):
+    SYNCHRONIZATION = "synchronization"
+    COUPLING = "coupling"
+    UNCOUPLING = "uncoupling"
+
+
+@dataclass
+class JobLog:
+    """One integration synchronization job: a pass of a mapping in one direction."""
+
+    id: str
+    mapping: str
+    direction: Direction
+    started_at: dt.datetime
+    type: JobType = JobType.SYNCHRONIZATION
+    finished_at: dt.datetime | None = None
+    inserted: int = 0
+    modified: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    coupled: int = 0
+    uncoupled: int = 0
+    message: str = ""
+
+    @property
+    def idle(self) -> bool:
+        """Nothing was written and nothing failed (the job may go to sleep)."""
+        return self.inserted + self.modified + self.deleted + self.failed == 0
+
+
+@dataclass(frozen=True)
+class JobError:
+    """One record that failed in a job, with both record ids and an actionable message."""
+
+    job_id: str
+    mapping: str
+    source_id: str | None
+    destination_id: str | None
+    message: str
+    created_at: dt.datetime

@@ -1,0 +1,112 @@
+"""The two ports through which the engine reaches the world.
+
+`RecordPort` is one system (the ERP or the CRM) seen as tables of rows; connectors implement
+it over HTTP, `connectors.memory` in memory for tests. `StatePort` keeps the engine's own
+state (couplings, watermarks, jobs and errors); `store` implements it with SQL.
+
+Ports work in bulk: pages of rows, reads by many ids, writes of many rows at once, so that
+a connector can use server paging and `$batch` instead of one round trip per record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from .model import Coupling, Filter, JobError, JobLog, Row, Side, Watermarks
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What became of one write: the row as stored, or why it failed."""
+
+    row: Row | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class RecordPort(Protocol):
+    """One side's tables. Table and field names are that API's own (entity sets, fields)."""
+
+    side: Side
+
+    def query(
+        self,
+        table: str,
+        *,
+        filters: Filter = (),
+        modified_from: dt.datetime | None = None,
+        modified_until: dt.datetime | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[list[Row]]:
+        """Rows matching the filter and `modified_from <= modified_on <= modified_until`,
+        in pages, oldest modification first."""
+        ...
+
+    def get_many(self, table: str, ids: Sequence[str]) -> dict[str, Row]:
+        """The rows with these ids that exist (missing ids are simply absent)."""
+        ...
+
+    def insert_many(self, table: str, rows: Sequence[Mapping[str, object]]) -> list[WriteResult]:
+        """Creates rows (values may hold `Ref`s); one result per row, in order."""
+        ...
+
+    def update_many(
+        self, table: str, changes: Sequence[tuple[str, Mapping[str, object]]]
+    ) -> list[WriteResult]:
+        """Writes only the given fields of existing rows; one result per change, in order."""
+        ...
+
+    def delete_many(self, table: str, ids: Sequence[str]) -> list[WriteResult]: ...
+
+    def count(self, table: str, filters: Filter = ()) -> int: ...
+
+
+class OptionPort(Protocol):
+    """The CRM's choice columns, for option mappings (payment terms and the like)."""
+
+    def options(self, table: str, attribute: str) -> dict[int, str]: ...
+
+    def add_option(self, table: str, attribute: str, label: str) -> int: ...
+
+
+class StatePort(Protocol):
+    """The engine's persistent state."""
+
+    # couplings
+    def couplings_by_erp(self, mapping: str, erp_ids: Sequence[str]) -> dict[str, Coupling]: ...
+
+    def couplings_by_crm(self, mapping: str, crm_ids: Sequence[str]) -> dict[str, Coupling]: ...
+
+    def failed_couplings(self, mapping: str, written_side: Side) -> list[Coupling]:
+        """Non-skipped couplings whose last write to `written_side` failed (the retry set)."""
+        ...
+
+    def all_couplings(self, mapping: str) -> Iterator[list[Coupling]]: ...
+
+    def save_couplings(self, couplings: Sequence[Coupling]) -> None: ...
+
+    def delete_couplings(self, ids: Sequence[str]) -> None: ...
+
+    # watermarks
+    def watermarks(self, mapping: str) -> Watermarks: ...
+
+    def save_watermarks(self, mapping: str, watermarks: Watermarks) -> None: ...
+
+    # job log
+    def save_job(self, job: JobLog) -> None: ...
+
+    def add_errors(self, errors: Sequence[JobError]) -> None: ...
+
+    def previous_error(self, mapping: str, record_id: str, written_side: Side) -> str | None:
+        """The error message recorded for this record by the previous failing job."""
+        ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> dt.datetime: ...
