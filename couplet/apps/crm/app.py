@@ -144,7 +144,7 @@ def create_app(
         dialect=dialect,
         rules=rules,
         transactions=transactions,
-        router=CrmRouter(dialect, MetadataApi(model, options)),
+        router=CrmRouter(dialect, MetadataApi(model, options, tables)),
         resolve_principal=resolver(model),
         issuer=TokenIssuer(key, "couplet-crm", settings.token_lifetime_seconds, now),
         throttle=Throttle(

@@ -12,6 +12,7 @@ from .._common.model import EntityDef, Field, FieldType, Model
 from .._common.operations import require_privilege
 from .._common.records import Tx
 from .options import OptionSets
+from .schema import Lookup, Table
 
 _ENTITY = re.compile(
     r"^EntityDefinitions(?:\(LogicalName='(?P<entity>\w+)'\))?"
@@ -40,9 +41,10 @@ def label(text: str) -> dict[str, Any]:
 
 
 class MetadataApi:
-    def __init__(self, model: Model, options: OptionSets) -> None:
+    def __init__(self, model: Model, options: OptionSets, tables: dict[str, Table]) -> None:
         self.model = model
         self.options = options
+        self.tables = tables
 
     def handles(self, path: str) -> bool:
         return path.startswith("EntityDefinitions") or path == "InsertOptionValue"
@@ -70,13 +72,20 @@ class MetadataApi:
                 200,
                 {
                     "@odata.context": context + "/Attributes",
-                    "value": [self._attribute(entity, f) for f in entity.visible_fields],
+                    "value": [self._attribute(entity, f) for f in self._attributes(entity)],
                 },
             )
         if match.group("attribute") is None:
             return Reply(200, {"@odata.context": context + "/$entity", **self._entity(entity)})
-        field = entity.field(match.group("attribute"))
-        if field is None or field.hidden:
+        field = next(
+            (
+                f
+                for f in self._attributes(entity)
+                if self._name(entity, f) == match.group("attribute")
+            ),
+            None,
+        )
+        if field is None:
             raise ODataError(
                 404,
                 f"Could not find attribute '{match.group('attribute')}' on entity '{entity.name}'.",
@@ -111,15 +120,36 @@ class MetadataApi:
         }
 
     @staticmethod
-    def _attribute(e: EntityDef, f: Field) -> dict[str, Any]:
-        return {
-            "LogicalName": f.name,
+    def _attributes(e: EntityDef) -> list[Field]:
+        return e.visible_fields
+
+    def _lookup(self, e: EntityDef, f: Field) -> Lookup | None:
+        return next((lk for lk in self.tables[e.name].lookups if lk.column == f.name), None)
+
+    def _name(self, e: EntityDef, f: Field) -> str:
+        """Lookups are named by their attribute (`parentcustomerid`), not the read-only
+        `_parentcustomerid_value` property that carries their value."""
+        lk = self._lookup(e, f)
+        return lk.name if lk else f.name
+
+    def _attribute(self, e: EntityDef, f: Field) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "LogicalName": self._name(e, f),
             "EntityLogicalName": e.name,
             "AttributeType": _TYPES[f.type],
             "MaxLength": f.max_length,
             "IsValidForUpdate": not f.read_only,
             "RequiredLevel": {"Value": "ApplicationRequired" if f.required else "None"},
         }
+        lk = self._lookup(e, f)
+        if lk is not None:
+            # Dataverse's kinds: Owner (user or team), Customer (account or contact), Lookup.
+            kinds = {"ownerid": "Owner", "customerid": "Customer", "parentcustomerid": "Customer"}
+            body["AttributeType"] = kinds.get(lk.name, "Lookup")
+            body["Targets"] = list(lk.targets)
+        elif f.type is FieldType.GUID and f.name == e.key:
+            body["AttributeType"] = "Uniqueidentifier"
+        return body
 
     def _insert_option(self, tx: Tx, req: Request) -> Reply:
         if req.method != "POST":

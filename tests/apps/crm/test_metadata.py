@@ -31,7 +31,7 @@ def test_entity_definitions(crm: CrmClient) -> None:
         a["LogicalName"]
         for a in crm.get("EntityDefinitions(LogicalName='account')/Attributes").json()["value"]
     ]
-    assert "customertypecode" in names and "_transactioncurrencyid_value" in names
+    assert "customertypecode" in names and "transactioncurrencyid" in names
     assert crm.get("EntityDefinitions(LogicalName='nosuch')").status_code == 404
 
 
@@ -102,3 +102,19 @@ def test_options_survive_a_restart(database_url: str) -> None:
         )
     with crm_client(database_url) as crm:
         assert "EXW" in _options(crm, "address1_freighttermscode").values()
+
+
+def test_lookup_attributes_name_their_targets(crm: CrmClient) -> None:
+    attrs = {
+        a["LogicalName"]: a
+        for a in crm.get("EntityDefinitions(LogicalName='contact')/Attributes").json()["value"]
+    }
+    assert attrs["parentcustomerid"]["AttributeType"] == "Customer"
+    assert attrs["parentcustomerid"]["Targets"] == ["account", "contact"]
+    assert attrs["ownerid"]["Targets"] == ["systemuser", "team"]
+    assert attrs["transactioncurrencyid"]["Targets"] == ["transactioncurrency"]
+    assert "_parentcustomerid_value" not in attrs
+    one = crm.get(
+        "EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='parentcustomerid')"
+    )
+    assert one.status_code == 200 and one.json()["AttributeType"] == "Customer"
