@@ -1,0 +1,1 @@
+"""Connectors: the engine's record port implemented for each system's web API."""
