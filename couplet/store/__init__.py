@@ -1,0 +1,1 @@
+"""The engine's persistent state in SQL (SQLite by default, PostgreSQL for production)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the engine's database, run by `store.db.migrate`."""

@@ -1,0 +1,120 @@
+"""The engine's tables. Changes to them go with an Alembic migration in `migrations/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes stored naive, so SQLite and PostgreSQL compare them alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        return value.replace(tzinfo=dt.UTC) if isinstance(value, dt.datetime) else None
+
+
+connection = sa.Table(
+    "connection",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("crm_url", sa.String(500), nullable=False),
+    sa.Column("crm_client_id", sa.String(200), nullable=False),
+    sa.Column("crm_secret", sa.Text, nullable=False),  # encrypted
+    sa.Column("erp_url", sa.String(500), nullable=False),
+    sa.Column("erp_company", sa.String(100), nullable=False),
+    sa.Column("erp_client_id", sa.String(200), nullable=False),
+    sa.Column("erp_secret", sa.Text, nullable=False),  # encrypted
+    sa.Column("crm_integration_user", sa.String(36)),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("options", sa.JSON, nullable=False, default=dict),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+mapping = sa.Table(
+    "mapping",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+coupling = sa.Table(
+    "coupling",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("mapping", sa.String(50), nullable=False),
+    sa.Column("erp_id", sa.String(64), nullable=False),
+    sa.Column("crm_id", sa.String(64), nullable=False),
+    sa.Column("erp_modified_on", UTCDateTime),
+    sa.Column("crm_modified_on", UTCDateTime),
+    sa.Column("erp_result", sa.String(20)),
+    sa.Column("erp_job", sa.String(36)),
+    sa.Column("crm_result", sa.String(20)),
+    sa.Column("crm_job", sa.String(36)),
+    sa.Column("skipped", sa.Boolean, nullable=False, default=False),
+    sa.Column("last_error", sa.Text),
+    sa.UniqueConstraint("mapping", "erp_id", name="uq_coupling_erp"),
+    sa.UniqueConstraint("mapping", "crm_id", name="uq_coupling_crm"),
+)
+
+watermark = sa.Table(
+    "watermark",
+    metadata,
+    sa.Column("mapping", sa.String(50), primary_key=True),
+    sa.Column("erp", UTCDateTime),
+    sa.Column("crm", UTCDateTime),
+    sa.Column("erp_seen", sa.JSON, nullable=False, default=list),
+    sa.Column("crm_seen", sa.JSON, nullable=False, default=list),
+)
+
+job = sa.Table(
+    "job",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("mapping", sa.String(50), nullable=False, index=True),
+    sa.Column("direction", sa.String(20), nullable=False),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("finished_at", UTCDateTime),
+    *(
+        sa.Column(name, sa.Integer, nullable=False, default=0)
+        for name in (
+            "inserted",
+            "modified",
+            "deleted",
+            "unchanged",
+            "skipped",
+            "failed",
+            "coupled",
+            "uncoupled",
+        )
+    ),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+)
+
+job_error = sa.Table(
+    "job_error",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(36), nullable=False, index=True),
+    sa.Column("mapping", sa.String(50), nullable=False),
+    sa.Column("source_id", sa.String(64)),
+    sa.Column("destination_id", sa.String(64)),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+sa.Index("ix_job_error_record", job_error.c.mapping, job_error.c.source_id)
+sa.Index("ix_coupling_failed", coupling.c.mapping, coupling.c.skipped)
