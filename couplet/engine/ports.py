@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .model import Coupling, Filter, JobError, JobLog, Row, Side, Watermarks
+from .schedule import JobEntry
 
 
 @dataclass(frozen=True)
@@ -110,3 +111,28 @@ class StatePort(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> dt.datetime: ...
+
+
+class JobQueuePort(Protocol):
+    """Where job queue entries live, shared by every worker process."""
+
+    def upsert(self, entry: JobEntry) -> None: ...
+
+    def get(self, name: str) -> JobEntry | None: ...
+
+    def entries(self) -> list[JobEntry]: ...
+
+    def claim_due(self, now: dt.datetime, worker: str) -> JobEntry | None:
+        """Marks one due entry In Process for this worker and returns it; None when nothing is
+        due. Two workers never claim the same entry, so a mapping never runs twice at once."""
+        ...
+
+    def release(self, entry: JobEntry) -> None:
+        """Stores the entry's state after its run (and frees the claim)."""
+        ...
+
+    def delete(self, name: str) -> None: ...
+
+    def recover_stale(self, now: dt.datetime, older_than: dt.timedelta) -> int:
+        """Frees claims of workers that died mid-run (In Process for too long)."""
+        ...

@@ -118,3 +118,24 @@ job_error = sa.Table(
 )
 sa.Index("ix_job_error_record", job_error.c.mapping, job_error.c.source_id)
 sa.Index("ix_coupling_failed", coupling.c.mapping, coupling.c.skipped)
+
+job_queue = sa.Table(
+    "job_queue",
+    metadata,
+    sa.Column("name", sa.String(80), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("interval_seconds", sa.Integer, nullable=False),
+    sa.Column("inactivity_timeout_minutes", sa.Integer, nullable=False),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    sa.Column("rerun_delay_seconds", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("next_run_at", UTCDateTime),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_run_at", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("one_off", sa.Boolean, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("description", sa.String(250), nullable=False),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("claimed_at", UTCDateTime),
+)

@@ -1,0 +1,1 @@
+"""Running job queue entries: the in-process scheduler used by `couplet worker`."""

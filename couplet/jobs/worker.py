@@ -1,0 +1,71 @@
+"""The worker: claims due job queue entries and runs them, one entry at a time per claim.
+
+Any number of workers may share one database (see `store.job_queue`). A run that raises is
+recorded as a failed attempt (retried after the rerun delay); a worker that dies mid-run
+leaves a claim that `recover_stale` frees after `stale_after`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+
+from ..engine.errors import CoupletError
+from ..engine.ports import Clock, JobQueuePort
+from ..engine.schedule import JobEntry, JobStatus, RunOutcome, after_run
+
+log = logging.getLogger(__name__)
+
+Runner = Callable[[JobEntry], RunOutcome]
+
+
+class Worker:
+    def __init__(
+        self,
+        queue: JobQueuePort,
+        run: Runner,
+        clock: Clock,
+        *,
+        stale_after: dt.timedelta = dt.timedelta(hours=1),
+        name: str | None = None,
+    ) -> None:
+        self.queue = queue
+        self.run = run
+        self.clock = clock
+        self.stale_after = stale_after
+        self.name = name or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+
+    def run_once(self) -> JobEntry | None:
+        """Runs the next due entry, if any; returns it as stored after the run."""
+        self.queue.recover_stale(self.clock(), self.stale_after)
+        entry = self.queue.claim_due(self.clock(), self.name)
+        if entry is None:
+            return None
+        running = replace(entry, status=JobStatus.IN_PROCESS)
+        try:
+            outcome = self.run(running)
+        except CoupletError as exc:
+            outcome = RunOutcome(error=str(exc))
+        except Exception as exc:  # a bug must not kill the worker; it is logged and retried
+            log.exception("job %s crashed", entry.name)
+            outcome = RunOutcome(error=f"{type(exc).__name__}: {exc}")
+        done = after_run(entry, outcome, self.clock())
+        self.queue.release(done)
+        return done
+
+    def run_until_idle(self, limit: int = 1000) -> int:
+        """Runs due entries until none is due (for `couplet worker --once` and tests)."""
+        count = 0
+        while count < limit and self.run_once() is not None:
+            count += 1
+        return count
+
+    def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
+        while not stop.is_set():
+            if self.run_once() is None:
+                stop.wait(poll_seconds)

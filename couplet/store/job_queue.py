@@ -1,0 +1,143 @@
+"""Job queue entries in SQL, claimed atomically so two workers never run one entry at once.
+
+On PostgreSQL the claim is `SELECT … FOR UPDATE SKIP LOCKED` then an update in the same
+transaction, so any number of `couplet worker` processes can share one database. On SQLite
+the database's single writer gives the same guarantee within one machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..engine.schedule import JobEntry, JobStatus
+from . import tables as t
+
+FIELDS = (
+    "kind",
+    "interval_seconds",
+    "inactivity_timeout_minutes",
+    "max_attempts",
+    "rerun_delay_seconds",
+    "status",
+    "next_run_at",
+    "attempts",
+    "last_run_at",
+    "last_error",
+    "one_off",
+    "payload",
+    "description",
+)
+
+
+def _entry(row: Any) -> JobEntry:
+    return JobEntry(
+        name=row.name,
+        kind=row.kind,
+        interval_seconds=row.interval_seconds,
+        inactivity_timeout_minutes=row.inactivity_timeout_minutes,
+        max_attempts=row.max_attempts,
+        rerun_delay_seconds=row.rerun_delay_seconds,
+        status=JobStatus(row.status),
+        next_run_at=row.next_run_at,
+        attempts=row.attempts,
+        last_run_at=row.last_run_at,
+        last_error=row.last_error,
+        one_off=bool(row.one_off),
+        payload=dict(row.payload or {}),
+        description=row.description,
+    )
+
+
+def _values(entry: JobEntry) -> dict[str, Any]:
+    values = {name: getattr(entry, name) for name in FIELDS}
+    values["status"] = entry.status.value
+    values["payload"] = dict(entry.payload)
+    return values
+
+
+class SqlJobQueue:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+
+    def upsert(self, entry: JobEntry) -> None:
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                sa.select(t.job_queue.c.name).where(t.job_queue.c.name == entry.name)
+            ).first()
+            if exists:
+                conn.execute(
+                    sa.update(t.job_queue)
+                    .where(t.job_queue.c.name == entry.name)
+                    .values(**_values(entry))
+                )
+            else:
+                conn.execute(sa.insert(t.job_queue).values(name=entry.name, **_values(entry)))
+
+    def get(self, name: str) -> JobEntry | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.job_queue).where(t.job_queue.c.name == name)).first()
+        return _entry(row) if row else None
+
+    def entries(self) -> list[JobEntry]:
+        with self.engine.connect() as conn:
+            return [
+                _entry(r) for r in conn.execute(sa.select(t.job_queue).order_by(t.job_queue.c.name))
+            ]
+
+    def claim_due(self, now: dt.datetime, worker: str) -> JobEntry | None:
+        q = t.job_queue.c
+        due = (
+            sa.select(t.job_queue)
+            .where(
+                q.status.in_([JobStatus.READY.value, JobStatus.ON_HOLD_INACTIVITY.value]),
+                sa.or_(q.next_run_at.is_(None), q.next_run_at <= now),
+            )
+            .order_by(q.next_run_at.asc().nulls_first(), q.name)
+            .limit(1)
+        )
+        if self.postgres:
+            due = due.with_for_update(skip_locked=True)
+        with self.engine.begin() as conn:
+            row = conn.execute(due).first()
+            if row is None:
+                return None
+            # The status guard makes the claim safe even without row locks (SQLite).
+            claimed = conn.execute(
+                sa.update(t.job_queue)
+                .where(q.name == row.name, q.status == row.status)
+                .values(status=JobStatus.IN_PROCESS.value, claimed_by=worker, claimed_at=now)
+            )
+            if claimed.rowcount != 1:
+                return None
+        return _entry(row)
+
+    def release(self, entry: JobEntry) -> None:
+        with self.engine.begin() as conn:
+            if entry.status is JobStatus.FINISHED and entry.one_off:
+                conn.execute(sa.delete(t.job_queue).where(t.job_queue.c.name == entry.name))
+                return
+            conn.execute(
+                sa.update(t.job_queue)
+                .where(t.job_queue.c.name == entry.name)
+                .values(**_values(entry), claimed_by=None, claimed_at=None)
+            )
+
+    def delete(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t.job_queue).where(t.job_queue.c.name == name))
+
+    def recover_stale(self, now: dt.datetime, older_than: dt.timedelta) -> int:
+        q = t.job_queue.c
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(t.job_queue)
+                .where(q.status == JobStatus.IN_PROCESS.value, q.claimed_at < now - older_than)
+                .values(
+                    status=JobStatus.READY.value, claimed_by=None, claimed_at=None, next_run_at=now
+                )
+            )
+            return int(result.rowcount or 0)
