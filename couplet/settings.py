@@ -33,3 +33,14 @@ class CrmSettings(ServiceSettings):
     base_currency_code: str = "USD"
     base_currency_name: str = "US Dollar"
     base_currency_symbol: str = "$"
+
+
+class EngineSettings(BaseSettings):
+    """The engine needs only its database URL; everything else has a sensible default."""
+
+    model_config = SettingsConfigDict(env_prefix="COUPLET_ENGINE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8100
+    database_url: str = "sqlite:///.couplet/engine.db"
+    secret_key: str | None = None
