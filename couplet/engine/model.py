@@ -236,6 +236,19 @@ class JobType(StrEnum):
     UNCOUPLING = "uncoupling"
 
 
+# The counters every job keeps (Business Central's Integration Synch. Job).
+JOB_COUNTERS = (
+    "inserted",
+    "modified",
+    "deleted",
+    "unchanged",
+    "skipped",
+    "failed",
+    "coupled",
+    "uncoupled",
+)
+
+
 @dataclass
 class JobLog:
     """One integration synchronization job: a pass of a mapping in one direction."""

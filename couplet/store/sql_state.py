@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..engine.model import (
+    JOB_COUNTERS,
     Coupling,
     Direction,
     JobError,
@@ -24,16 +25,6 @@ from ..engine.model import (
 from . import tables as t
 
 CHUNK = 500
-COUNTERS = (
-    "inserted",
-    "modified",
-    "deleted",
-    "unchanged",
-    "skipped",
-    "failed",
-    "coupled",
-    "uncoupled",
-)
 
 
 def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
@@ -177,7 +168,7 @@ class SqlState:
             "started_at": job.started_at,
             "finished_at": job.finished_at,
             "message": job.message,
-            **{name: getattr(job, name) for name in COUNTERS},
+            **{name: getattr(job, name) for name in JOB_COUNTERS},
         }
         with self.engine.begin() as conn:
             conn.execute(sa.delete(t.job).where(t.job.c.id == job.id))
@@ -237,7 +228,7 @@ class SqlState:
                     type=JobType(r.type),
                     finished_at=r.finished_at,
                     message=r.message,
-                    **{name: getattr(r, name) for name in COUNTERS},
+                    **{name: getattr(r, name) for name in JOB_COUNTERS},
                 )
                 for r in conn.execute(query)
             ]

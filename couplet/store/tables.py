@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..engine.model import JOB_COUNTERS
+
 metadata = sa.MetaData()
 
 
@@ -89,19 +91,7 @@ job = sa.Table(
     sa.Column("type", sa.String(20), nullable=False),
     sa.Column("started_at", UTCDateTime, nullable=False, index=True),
     sa.Column("finished_at", UTCDateTime),
-    *(
-        sa.Column(name, sa.Integer, nullable=False, default=0)
-        for name in (
-            "inserted",
-            "modified",
-            "deleted",
-            "unchanged",
-            "skipped",
-            "failed",
-            "coupled",
-            "uncoupled",
-        )
-    ),
+    *(sa.Column(name, sa.Integer, nullable=False, default=0) for name in JOB_COUNTERS),
     sa.Column("message", sa.Text, nullable=False, default=""),
 )
 

@@ -77,6 +77,16 @@ def _status(body: dict[str, Any], allowed: set[int], default: int) -> int:
     return raw
 
 
+def _close(tx: Tx, quote: dict[str, Any], state: int, status: int) -> None:
+    """Moves a quote to a closing state as the server does (rules bypassed on purpose)."""
+    tx.update(
+        "quote",
+        quote["quoteid"],
+        {"statecode": state, "statuscode": status, "closedon": tx.now.date()},
+        internal=True,
+    )
+
+
 def win_quote(tx: Tx, dialect: DataverseDialect, req: Request) -> Reply:
     require_privilege(tx, tx.model.entity("quote"), "write")
     body = req.json()
@@ -84,12 +94,7 @@ def win_quote(tx: Tx, dialect: DataverseDialect, req: Request) -> Reply:
     status = _status(body, {4}, 4)
     if quote["statecode"] != 1:
         raise ODataError(400, "The quote cannot be won because it is not active.", INVALID_STATE)
-    tx.update(
-        "quote",
-        quote["quoteid"],
-        {"statecode": 2, "statuscode": status, "closedon": tx.now.date()},
-        internal=True,
-    )
+    _close(tx, quote, 2, status)
     return Reply(204)
 
 
@@ -100,12 +105,7 @@ def close_quote(tx: Tx, dialect: DataverseDialect, req: Request) -> Reply:
     status = _status(body, {5, 6, 7}, 5)
     if quote["statecode"] not in (0, 1):
         raise ODataError(400, "Only draft or active quotes can be closed.", INVALID_STATE)
-    tx.update(
-        "quote",
-        quote["quoteid"],
-        {"statecode": 3, "statuscode": status, "closedon": tx.now.date()},
-        internal=True,
-    )
+    _close(tx, quote, 3, status)
     return Reply(204)
 
 
@@ -131,12 +131,7 @@ def revise_quote(tx: Tx, dialect: DataverseDialect, req: Request) -> Reply:
         raise ODataError(
             400, "Only an active or lost/canceled quote can be revised.", INVALID_STATE
         )
-    tx.update(
-        "quote",
-        quote["quoteid"],
-        {"statecode": 3, "statuscode": 7, "closedon": tx.now.date()},
-        internal=True,
-    )
+    _close(tx, quote, 3, 7)
     header = {k: v for k, v in quote.items() if k not in _COPY_SKIP}
     header.update(
         quotenumber=quote["quotenumber"],
@@ -164,12 +159,7 @@ def convert_quote_to_order(tx: Tx, dialect: DataverseDialect, req: Request) -> R
     body = req.json()
     quote = tx.require("quote", _quote_id(body))
     if quote["statecode"] == 1:
-        tx.update(
-            "quote",
-            quote["quoteid"],
-            {"statecode": 2, "statuscode": 4, "closedon": tx.now.date()},
-            internal=True,
-        )
+        _close(tx, quote, 2, 4)
     elif quote["statecode"] != 2:
         raise ODataError(
             400, "Only an active or won quote can be converted to a sales order.", INVALID_STATE
