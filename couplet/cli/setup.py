@@ -1,0 +1,111 @@
+"""`couplet setup`: store (or change) the connection, test it."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from typing import Annotated
+
+import typer
+
+from ..engine.connection import Connection, Features
+from ..engine.errors import ConfigError
+from ..wiring import check_connection
+from .common import EXIT_CONFIG, console, engine_session, print_json
+
+Opt = typer.Option
+
+
+def setup(
+    crm_url: Annotated[str | None, Opt(help="CRM base URL, e.g. http://127.0.0.1:8101")] = None,
+    crm_client_id: Annotated[str | None, Opt(help="OAuth client id for the CRM")] = None,
+    crm_client_secret: Annotated[str | None, Opt(help="OAuth client secret for the CRM")] = None,
+    erp_url: Annotated[str | None, Opt(help="ERP base URL, e.g. http://127.0.0.1:8102")] = None,
+    erp_client_id: Annotated[str | None, Opt(help="OAuth client id for the ERP")] = None,
+    erp_client_secret: Annotated[str | None, Opt(help="OAuth client secret for the ERP")] = None,
+    erp_company: Annotated[str | None, Opt(help="ERP company name (default CRONUS)")] = None,
+    sales_order_integration: Annotated[
+        bool | None, Opt("--sales-order-integration/--no-sales-order-integration")
+    ] = None,
+    auto_create_sales_orders: Annotated[
+        bool | None, Opt("--auto-create-sales-orders/--no-auto-create-sales-orders")
+    ] = None,
+    auto_process_quotes: Annotated[
+        bool | None, Opt("--auto-process-quotes/--no-auto-process-quotes")
+    ] = None,
+    item_availability: Annotated[
+        bool | None, Opt("--item-availability/--no-item-availability")
+    ] = None,
+    test: Annotated[
+        bool, Opt("--test", help="Sign in to both systems and check the setup")
+    ] = False,
+    show: Annotated[bool, Opt("--show", help="Print the stored setup (secrets hidden)")] = False,
+    json_output: Annotated[bool, Opt("--json", help="Machine-readable output")] = False,
+    database_url: Annotated[str | None, Opt(help="Engine database URL")] = None,
+) -> None:
+    """Store the connection to the CRM and the ERP (values not given are kept)."""
+    given = {
+        "crm_url": crm_url,
+        "crm_client_id": crm_client_id,
+        "crm_client_secret": crm_client_secret,
+        "erp_url": erp_url,
+        "erp_client_id": erp_client_id,
+        "erp_client_secret": erp_client_secret,
+        "erp_company": erp_company,
+    }
+    switches = {
+        "sales_order_integration": sales_order_integration,
+        "auto_create_sales_orders": auto_create_sales_orders,
+        "auto_process_quotes": auto_process_quotes,
+        "item_availability": item_availability,
+    }
+    with engine_session(database_url) as engine:
+        stored = engine.config.connection()
+        changing = any(v is not None for v in (*given.values(), *switches.values()))
+        connection = stored
+        if changing or stored is None:
+            connection = _merge(stored, given, switches).validate()
+            engine.config.save_connection(connection, engine.clock())
+            if not json_output:
+                console.print("[green]Connection saved.[/green]")
+        assert connection is not None
+        if show:
+            if json_output:
+                print_json(connection.redacted())
+            else:
+                for key, value in connection.redacted().items():
+                    console.print(f"{key}: {value}")
+        if test:
+            checks = check_connection(engine, connection)
+            if json_output:
+                print_json([c.__dict__ for c in checks])
+            else:
+                for c in checks:
+                    mark = "[green]ok[/green]" if c.ok else "[red]FAILED[/red]"
+                    console.print(f"{mark} {c.name}: {c.detail}")
+            if not all(c.ok for c in checks):
+                raise typer.Exit(EXIT_CONFIG)
+
+
+def _merge(
+    stored: Connection | None, given: dict[str, str | None], switches: dict[str, bool | None]
+) -> Connection:
+    values = {k: v for k, v in given.items() if v is not None}
+    if stored is None:
+        missing = [k for k in given if k not in values and k != "erp_company"]
+        for name in missing:
+            values[name] = _ask(name)
+        features = Features(**{k: v for k, v in switches.items() if v is not None})  # type: ignore[arg-type]
+        return Connection(**values, features=features)  # type: ignore[arg-type]
+    features = replace(stored.features, **{k: v for k, v in switches.items() if v is not None})  # type: ignore[arg-type]
+    return replace(stored, **values, features=features)  # type: ignore[arg-type]
+
+
+def _ask(name: str) -> str:
+    flag = "--" + name.replace("_", "-")
+    if not sys.stdin.isatty():
+        raise ConfigError(f"The connection is not set up yet and {flag} is missing.")
+    try:
+        return str(typer.prompt(flag[2:].replace("-", " "), hide_input="secret" in name))
+    except typer.Abort:
+        raise typer.Exit(EXIT_CONFIG) from None

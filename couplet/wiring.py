@@ -1,0 +1,137 @@
+"""The composition root: builds the engine's parts from settings, for the CLI and the web.
+
+Nothing else constructs stores, connectors or workers; tests inject an HTTP client factory
+(to reach in-process services) and a clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import httpx
+import sqlalchemy as sa
+
+from .connectors.dataverse.connector import DataverseConnector
+from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredentials, error_message
+from .engine.connection import Connection
+from .engine.errors import ConfigError, CoupletError
+from .settings import EngineSettings
+from .store.config import SqlConfig
+from .store.db import make_engine, migrate
+from .store.job_queue import SqlJobQueue
+from .store.secrets import SecretBox, load_key
+from .store.sql_state import SqlState
+
+ClientFactory = Callable[[str], httpx.Client]
+
+
+def default_client(base_url: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url, timeout=httpx.Timeout(60.0, connect=10.0))
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Engine:
+    settings: EngineSettings
+    db: sa.Engine
+    config: SqlConfig
+    state: SqlState
+    queue: SqlJobQueue
+    clock: Callable[[], dt.datetime] = utc_now
+    client_factory: ClientFactory = default_client
+    sleep: Callable[[float], None] | None = None
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    def connection(self) -> Connection:
+        connection = self.config.connection()
+        if connection is None:
+            raise ConfigError("The connection is not set up yet: run `couplet setup` first.")
+        return connection
+
+    def session(self, base_url: str, client_id: str, secret: str) -> HttpSession:
+        client = self.client_factory(base_url)
+        client.auth = OAuthClientCredentials(
+            ClientCredentials(f"{base_url}/oauth2/token", client_id, secret, f"{base_url}/.default")
+        )
+        self._clients.append(client)
+        return HttpSession(client) if self.sleep is None else HttpSession(client, sleep=self.sleep)
+
+    @cached_property
+    def crm(self) -> DataverseConnector:
+        c = self.connection()
+        return DataverseConnector(
+            self.session(c.crm_url, c.crm_client_id, c.crm_client_secret), c.crm_url
+        )
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self.db.dispose()
+
+
+def open_engine(
+    settings: EngineSettings | None = None,
+    *,
+    client_factory: ClientFactory = default_client,
+    clock: Callable[[], dt.datetime] = utc_now,
+) -> Engine:
+    settings = settings or EngineSettings()
+    db = make_engine(settings.database_url)
+    migrate(db)
+    box = SecretBox(load_key(settings.database_url, settings.secret_key))
+    return Engine(
+        settings, db, SqlConfig(db, box), SqlState(db), SqlJobQueue(db), clock, client_factory
+    )
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_connection(engine: Engine, connection: Connection) -> list[Check]:
+    """Signs in to both systems and checks what the integration needs, naming what is wrong."""
+    checks: list[Check] = []
+    crm = engine.session(connection.crm_url, connection.crm_client_id, connection.crm_client_secret)
+    try:
+        who = crm.request("GET", f"{connection.crm_url}/api/data/v9.2/WhoAmI")
+        if who.status_code == 200:
+            checks.append(Check("CRM sign-in", True, f"signed in as user {who.json()['UserId']}"))
+        else:
+            checks.append(Check("CRM sign-in", False, error_message(who)))
+    except (CoupletError, httpx.HTTPError) as exc:
+        checks.append(Check("CRM sign-in", False, _reason(exc, connection.crm_url)))
+    erp = engine.session(connection.erp_url, connection.erp_client_id, connection.erp_client_secret)
+    try:
+        companies = erp.request("GET", f"{connection.erp_url}/api/v2.0/companies")
+        if companies.status_code != 200:
+            checks.append(Check("ERP sign-in", False, error_message(companies)))
+        else:
+            checks.append(Check("ERP sign-in", True, "signed in"))
+            names = [c.get("name") for c in companies.json().get("value", [])]
+            found = connection.erp_company in names
+            checks.append(
+                Check(
+                    "ERP company",
+                    found,
+                    f"company '{connection.erp_company}' "
+                    + ("found" if found else f"not found; the ERP has {names}"),
+                )
+            )
+    except (CoupletError, httpx.HTTPError) as exc:
+        checks.append(Check("ERP sign-in", False, _reason(exc, connection.erp_url)))
+    return checks
+
+
+def _reason(exc: Exception, url: str) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot reach {url}: is the service running?"
+    return str(exc)
