@@ -52,7 +52,7 @@ class Field:
     ref_type_field: str | None = None
     hidden: bool = False
     label: str | None = None
-    options: tuple[tuple[int, str], ...] | None = None  # labels of `choices`, when known
+    choice_labels: tuple[tuple[int, str], ...] | None = None  # labels of `choices`, when known
 
 
 @dataclass(frozen=True)

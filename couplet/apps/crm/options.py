@@ -65,7 +65,7 @@ class OptionSets:
         name = option_set_of(field.name) if field.type is FieldType.CHOICE else None
         if name is not None:
             return dict(self._values.get(name, {}))
-        return dict(field.options) if field.options else None
+        return dict(field.choice_labels) if field.choice_labels else None
 
     def check(self, values: dict[str, Any]) -> None:
         for attribute, value in values.items():

@@ -58,7 +58,7 @@ def choice(
         name,
         FieldType.CHOICE,
         choices=frozenset(values),
-        options=tuple(values.items()),
+        choice_labels=tuple(values.items()),
         default=default,
         required=required,
     )
