@@ -27,6 +27,8 @@ def serve_crm(host: Host = None, port: Port = None, database_url: DbUrl = None) 
     """The reference CRM: a Dataverse Web API at /api/data/v9.2/ (settings: COUPLET_CRM_*)."""
     settings = CrmSettings(**overrides(host=host, port=port, database_url=database_url))
     app = create_crm(settings)
-    typer.echo(f"couplet CRM on http://{settings.host}:{settings.port}/api/data/v9.2/ "
-               f"(database {settings.database_url})")
+    typer.echo(
+        f"couplet CRM on http://{settings.host}:{settings.port}/api/data/v9.2/ "
+        f"(database {settings.database_url})"
+    )
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -1,0 +1,175 @@
+"""The `couplet` command line: seeding, the demo, and serving the CRM as a real process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from couplet.apps.crm.seed import open_crm_tx
+from couplet.cli import demo as demo_module
+from couplet.cli.main import app
+from tests.helpers import API, token_for
+
+runner = CliRunner()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_seed_crm_prints_counts_and_fills_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/crm.db"
+    result = runner.invoke(
+        app,
+        [
+            "seed",
+            "crm",
+            "--accounts",
+            "5",
+            "--products",
+            "6",
+            "--quotes",
+            "2",
+            "--orders",
+            "1",
+            "--database-url",
+            url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "accounts" in result.output and "salesorders" in result.output
+    with open_crm_tx(url) as tx:
+        assert len(tx.find("account")) == 5 and len(tx.find("contact")) == 10
+        assert len(tx.find("product")) == 6 and len(tx.find("quote")) == 2
+
+
+def test_seed_crm_refuses_a_seeded_database_and_bad_counts(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/crm.db"
+    assert (
+        runner.invoke(app, ["seed", "crm", "--accounts", "2", "--database-url", url]).exit_code == 0
+    )
+    again = runner.invoke(app, ["seed", "crm", "--accounts", "2", "--database-url", url])
+    assert again.exit_code == 2 and "already holds 2 accounts" in again.output
+    negative = runner.invoke(app, ["seed", "crm", "--accounts", "-1", "--database-url", url])
+    assert negative.exit_code == 2
+
+
+def test_seed_crm_reads_the_database_url_from_the_environment(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/env.db"
+    result = runner.invoke(
+        app, ["seed", "crm", "--accounts", "1"], env={"COUPLET_CRM_DATABASE_URL": url}
+    )
+    assert result.exit_code == 0, result.output
+    with open_crm_tx(url) as tx:
+        assert len(tx.find("account")) == 1
+
+
+def test_demo_seeds_a_fresh_database_and_serves_it_with_fixed_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    # A leftover that is not a database: the demo must delete it, not open it.
+    (tmp_path / ".couplet").mkdir()
+    (tmp_path / ".couplet" / "demo-crm.db").write_text("not a database")
+    served: dict[str, Any] = {}
+
+    def fake_run(asgi_app: Any, host: str, port: int, **_: Any) -> None:
+        served.update(app=asgi_app, host=host, port=port)
+
+    monkeypatch.setattr(demo_module.uvicorn, "run", fake_run)
+    port = _free_port()
+    result = runner.invoke(app, ["demo", "--accounts", "3", "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    assert f"http://127.0.0.1:{port}{API}" in result.output
+    assert "couplet-admin" in result.output and "couplet-demo-secret" in result.output
+    assert served["host"] == "127.0.0.1" and served["port"] == port
+    with TestClient(served["app"]) as http:
+        token = token_for(http, "couplet-admin", "couplet-demo-secret")
+        r = http.get(API + "accounts", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and len(r.json()["value"]) == 3
+    served["app"].state.engine.dispose()
+
+
+def test_demo_refuses_a_busy_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = runner.invoke(app, ["demo", "--port", str(busy.getsockname()[1])])
+    assert result.exit_code == 2 and "in use" in result.output
+    assert not (tmp_path / ".couplet").exists()
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"couplet serve crm exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail(f"couplet serve crm did not answer within 30 s:\n{log.read_text()}")
+
+
+def test_serve_crm_runs_as_a_process_with_credentials_from_the_environment(tmp_path: Path) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "COUPLET_CRM_ADMIN_CLIENT_ID": "cli-admin",
+        "COUPLET_CRM_ADMIN_CLIENT_SECRET": "cli-secret",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "couplet.cli.main",
+                "serve",
+                "crm",
+                "--port",
+                str(port),
+                "--database-url",
+                f"sqlite:///{tmp_path}/served.db",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_up(process, base + API, log)
+        r = httpx.post(
+            base + "/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "cli-admin",
+                "client_secret": "cli-secret",
+            },
+        )
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+        r = httpx.get(base + API + "accounts", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.json()["value"] == []
+        assert httpx.get(base + API + "accounts").status_code == 401
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
