@@ -63,6 +63,20 @@ def _token_key(conn: sa.Connection, model: Model, configured: str | None) -> str
 
 def bootstrap(tx: Tx, settings: CrmSettings) -> None:
     """Makes a fresh database usable: roles, organization, base currency, admin client."""
+    # The server's own writes (bootstrap, seeding, background rules) are made as SYSTEM;
+    # a user row for it keeps their owner and created-by references resolvable.
+    if tx.get("systemuser", SYSTEM.id) is None:
+        tx.insert(
+            "systemuser",
+            {
+                "systemuserid": SYSTEM.id,
+                "lastname": "SYSTEM",
+                "fullname": "SYSTEM",
+                "accessmode": 1,
+                "islicensed": False,
+            },
+            internal=True,
+        )
     for name, (rid, _) in ROLES.items():
         if tx.get("role", rid) is None:
             tx.insert("role", {"roleid": rid, "name": name}, internal=True)

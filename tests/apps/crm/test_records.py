@@ -220,3 +220,8 @@ def test_users_cannot_be_deleted(crm: CrmClient) -> None:
     user = crm.create("systemusers", {"firstname": "Keep", "lastname": "Me"})
     r = crm.delete(f"systemusers({user['systemuserid']})")
     assert r.status_code == 405 and "isdisabled" in r.json()["error"]["message"]
+
+
+def test_rows_written_by_the_server_name_an_existing_user(crm: CrmClient) -> None:
+    org = crm.get("organizations", params={"$expand": "createdby($select=fullname)"}).json()
+    assert org["value"][0]["createdby"]["fullname"] == "SYSTEM"
