@@ -137,6 +137,9 @@ class Tx:
         now = clock()
         self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self.scratch: dict[str, Any] = {}
+        # Rows known to exist in this transaction (created or seen by a reference check), so
+        # many rows pointing at one row check it once; deletes forget them.
+        self._known: set[tuple[str, str]] = set()
 
     # -- reads -----------------------------------------------------------------------
 
@@ -171,19 +174,26 @@ class Tx:
         for f in e.fields:
             if f.name not in values and f.default is not None:
                 values[f.name] = f.default() if callable(f.default) else f.default
-        if values.get(e.key) is None:
+        # A key made here is fresh: it can neither exist nor have a tombstone, which saves
+        # two statements per row on the hot path of bulk creates.
+        chosen_key = values.get(e.key) is not None
+        if not chosen_key:
             values[e.key] = str(uuid.uuid4())
         if not internal:
             self.rules.before_insert(self, e, values)
         self._validate(e, values, creating=True)
         self._stamp(e, values, creating=True)
         table = self.model.table(entity)
-        if self.get(entity, values[e.key]) is not None:
+        if chosen_key and self.get(entity, values[e.key]) is not None:
             raise ODataError(412, "A record with matching key values already exists.", DUPLICATE)
         row = {c.name: values.get(c.name) for c in table.columns}
         self.conn.execute(sa.insert(table).values(**row))
-        tomb = self.model.tombstones
-        self.conn.execute(sa.delete(tomb).where(tomb.c.entity == entity, tomb.c.id == row[e.key]))
+        if chosen_key:
+            tomb = self.model.tombstones
+            self.conn.execute(
+                sa.delete(tomb).where(tomb.c.entity == entity, tomb.c.id == row[e.key])
+            )
+        self._known.add((entity, str(row[e.key])))
         self.rules.after_write(self, e, row, None)
         return self.require(entity, str(row[e.key]))
 
@@ -242,6 +252,7 @@ class Tx:
             self.rules.before_delete(self, e, row)
         table = self.model.table(entity)
         self.conn.execute(sa.delete(table).where(table.c[e.key] == key))
+        self._known.discard((entity, key))
         tomb = self.model.tombstones
         version = next_version(self.conn, self.model)
         self.conn.execute(sa.delete(tomb).where(tomb.c.entity == entity, tomb.c.id == key))
@@ -327,7 +338,10 @@ class Tx:
             targets = (kind,)
         key = values[f.name]
         for target in targets:
+            if (target, key) in self._known:
+                return
             if self.get(target, key) is not None:
+                self._known.add((target, key))
                 return
         # A dangling reference is a mistake in the request body, not a missing resource.
         raise ODataError(
