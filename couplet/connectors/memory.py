@@ -40,6 +40,8 @@ class MemoryRecordPort:
     clock: Clock
     tables: dict[str, dict[str, Row]] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
+    # Every write through the port: (operation, table, row id, values written).
+    writes: list[tuple[str, str, str, dict[str, object]]] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
 
     # ---- the RecordPort protocol -------------------------------------------------------
@@ -98,9 +100,8 @@ class MemoryRecordPort:
                 results.append(WriteResult(error=error))
             else:
                 merged = {**current.values, **values}
-                results.append(
-                    WriteResult(row=self._store(table, row_id, merged, INTEGRATION_USER))
-                )
+                stored = self._store(table, row_id, merged, INTEGRATION_USER, values)
+                results.append(WriteResult(row=stored))
         return results
 
     def delete_many(self, table: str, ids: Sequence[str]) -> list[WriteResult]:
@@ -173,7 +174,12 @@ class MemoryRecordPort:
         return None
 
     def _store(
-        self, table: str, row_id: str | None, values: Mapping[str, object], user: str
+        self,
+        table: str,
+        row_id: str | None,
+        values: Mapping[str, object],
+        user: str,
+        written: Mapping[str, object] | None = None,
     ) -> Row:
         row = Row(
             id=row_id or str(uuid.uuid4()),
@@ -182,6 +188,9 @@ class MemoryRecordPort:
             modified_by=user,
         )
         self.tables.setdefault(table, {})[row.id] = row
+        if user == INTEGRATION_USER:
+            operation = "update" if row_id else "insert"
+            self.writes.append((operation, table, row.id, dict(written or values)))
         return row
 
 
