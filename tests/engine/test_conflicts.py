@@ -60,7 +60,7 @@ def test_send_update_to_crm_lets_the_erp_win_and_crm_only_edits_still_come_back(
     w.erp.edit("customers", erp_id, phoneNumber="2")
     w.crm.edit("accounts", crm_id, telephone1="3", websiteurl="https://adatum.test")
 
-    to_crm, from_crm = w.sync()
+    to_crm, _from_crm = w.sync()
     w.sync()
 
     assert counts(to_crm) == {"modified": 1}
@@ -98,7 +98,7 @@ def test_both_changed_but_no_bidirectional_field_differs_is_merged_without_confl
     w.erp.edit("customers", erp_id, creditLimit=2)  # erp-to-crm only
     w.crm.edit("accounts", crm_id, websiteurl="https://adatum.test")  # crm-to-erp only
 
-    to_crm, from_crm = w.sync()
+    to_crm, _from_crm = w.sync()
     w.sync()
 
     assert counts(to_crm) == {"modified": 1}
