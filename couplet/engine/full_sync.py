@@ -115,6 +115,11 @@ def _run_line(ctx: Context, line: FullSyncLine) -> None:
             result = match_and_couple(ctx, line.name, create_new=True, sync_after=True)
             line = dataclasses.replace(line, coupling_job=result.job.id)
             jobs = [result.job, *result.jobs]
+            mapping = ctx.mapping(line.name)
+            if not mapping.option_mapping and mapping.direction.includes(Direction.CRM_TO_ERP):
+                # Matching creates only CRM rows; the CRM rows nobody matched are created in
+                # the ERP, so both sides end up with everything and nothing twice.
+                jobs += _full_run(ctx, line.name, Direction.CRM_TO_ERP)
         else:
             jobs = _full_run(ctx, line.name)
         line = _with_jobs(line, jobs)
@@ -126,11 +131,12 @@ def _run_line(ctx: Context, line: FullSyncLine) -> None:
     ctx.state.save_full_sync_lines([line])
 
 
-def _full_run(ctx: Context, name: str) -> list[JobLog]:
+def _full_run(ctx: Context, name: str, direction: Direction | None = None) -> list[JobLog]:
     key = f"{name}#full-sync"
-    jobs = synchronize(
-        ctx, name, RunOptions(force_modify=True, only_coupled=False, watermark_key=key)
+    options = RunOptions(
+        direction=direction, force_modify=True, only_coupled=False, watermark_key=key
     )
+    jobs = synchronize(ctx, name, options)
     # Hand the progress to the scheduled runs, so they do not read every row again.
     ctx.state.save_watermarks(name, merged(ctx.state.watermarks(name), ctx.state.watermarks(key)))
     ctx.state.save_watermarks(key, Watermarks())
