@@ -39,4 +39,3 @@ class Context:
             return self.mappings[name]
         except KeyError:
             raise MappingError(f"there is no mapping named {name}") from None
-
