@@ -1,1 +1,1 @@
-"""Connectors: the engine's record port implemented for each system's web API."""
+"""Connectors: the record ports of the two systems (HTTP APIs, or memory for tests)."""

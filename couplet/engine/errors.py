@@ -33,3 +33,7 @@ class FatalError(SyncError):
 
 class RecordError(CoupletError):
     """One record could not be synchronized; logged with both ids, never stops a job."""
+
+
+class CouplingError(CoupletError):
+    """A coupling request breaks a rule (the row is coupled elsewhere, or does not exist)."""

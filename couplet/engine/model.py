@@ -20,6 +20,11 @@ class Side(StrEnum):
     def other(self) -> Side:
         return Side.CRM if self is Side.ERP else Side.ERP
 
+    @property
+    def system_name(self) -> str:
+        """The product name users know the side by, used in messages they act on."""
+        return "Business Central" if self is Side.ERP else "Dataverse"
+
 
 class Direction(StrEnum):
     ERP_TO_CRM = "erp-to-crm"
@@ -32,6 +37,18 @@ class Direction(StrEnum):
         if self is Direction.BIDIRECTIONAL:
             raise ValueError("a bidirectional mapping reads from both sides")
         return Side.ERP if self is Direction.ERP_TO_CRM else Side.CRM
+
+    @property
+    def destination(self) -> Side:
+        """The side a one-way direction writes to."""
+        return self.source.other
+
+    @property
+    def passes(self) -> tuple[Direction, ...]:
+        """The one-way passes a run in this direction makes, ERP to CRM first (as BC does)."""
+        if self is Direction.BIDIRECTIONAL:
+            return (Direction.ERP_TO_CRM, Direction.CRM_TO_ERP)
+        return (self,)
 
     @staticmethod
     def from_side(source: Side) -> Direction:
@@ -64,6 +81,9 @@ class Ref:
 
     table: str
     id: str | None
+    # What a person knows the referenced row by (a code or name), for messages only; two
+    # references to the same row are equal whatever their labels.
+    label: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,9 @@ class Op(StrEnum):
     GE = "ge"
     LT = "lt"
     LE = "le"
+    # Case-insensitive equality of text (OData: tolower(field) eq 'value'); match-based
+    # coupling uses it for criteria that are not case-sensitive.
+    IEQ = "ieq"
 
 
 @dataclass(frozen=True)
@@ -141,6 +164,19 @@ class FieldMapping:
     match_priority: int = 0
     enabled: bool = True
 
+    def field_on(self, side: Side) -> str | None:
+        return self.erp_field if side is Side.ERP else self.crm_field
+
+    @property
+    def is_constant(self) -> bool:
+        return self.erp_field is None or self.crm_field is None
+
+    def transforms_in(self, pass_direction: Direction) -> bool:
+        """Whether the transformation rule applies to values moving in this pass."""
+        if self.transform is None:
+            return False
+        return (self.transform_direction or self.direction).includes(pass_direction)
+
 
 @dataclass(frozen=True)
 class JobSettings:
@@ -187,6 +223,15 @@ class TableMapping:
     def fields_for(self, pass_direction: Direction) -> tuple[FieldMapping, ...]:
         return tuple(f for f in self.fields if f.enabled and f.direction.includes(pass_direction))
 
+    def table_on(self, side: Side) -> str:
+        return self.erp_table if side is Side.ERP else self.crm_table
+
+    def filter_on(self, side: Side) -> Filter:
+        return self.erp_filter if side is Side.ERP else self.crm_filter
+
+    def template_on(self, side: Side) -> Mapping[str, object]:
+        return self.erp_template if side is Side.ERP else self.crm_template
+
 
 @dataclass(frozen=True)
 class Watermarks:
@@ -228,6 +273,23 @@ class Coupling:
     crm_job: str | None = None
     skipped: bool = False
     last_error: str | None = None
+    # The error of the last failed write to each side: the same error twice in a row in one
+    # direction marks the coupling skipped.
+    erp_error: str | None = None
+    crm_error: str | None = None
+
+    def id_on(self, side: Side) -> str:
+        return self.erp_id if side is Side.ERP else self.crm_id
+
+    def modified_on(self, side: Side) -> dt.datetime | None:
+        return self.erp_modified_on if side is Side.ERP else self.crm_modified_on
+
+    def result_on(self, side: Side) -> Outcome | None:
+        """The outcome of the last pass that wrote this side's row."""
+        return self.erp_result if side is Side.ERP else self.crm_result
+
+    def error_on(self, side: Side) -> str | None:
+        return self.erp_error if side is Side.ERP else self.crm_error
 
 
 class JobType(StrEnum):
@@ -285,3 +347,51 @@ class JobError:
     destination_id: str | None
     message: str
     created_at: dt.datetime
+
+
+class Recommendation(StrEnum):
+    """What full synchronization recommends for a mapping (BC's Initial Synch Recommendation)."""
+
+    FULL_SYNCHRONIZATION = "full-synchronization"
+    COUPLE_RECORDS = "couple-records"
+    NO_RECORDS = "no-records-found"
+
+
+class LineStatus(StrEnum):
+    """Where a full-synchronization line stands (BC's job queue entry status, simplified)."""
+
+    NOT_STARTED = "not-started"
+    IN_PROCESS = "in-process"
+    FINISHED = "finished"
+    ERROR = "error"
+
+
+class PassStatus(StrEnum):
+    """The outcome of one direction's job of a full-synchronization line."""
+
+    NONE = ""
+    IN_PROCESS = "in-process"
+    SUCCESS = "success"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class FullSyncLine:
+    """One mapping on the full-synchronization review: what to do and how far it got.
+
+    Kept in the state port so a crashed full synchronization resumes where it stopped.
+    """
+
+    name: str
+    direction: Direction
+    recommendation: Recommendation
+    dependencies: tuple[str, ...] = ()
+    status: LineStatus = LineStatus.NOT_STARTED
+    erp_to_crm_job: str | None = None
+    erp_to_crm_status: PassStatus = PassStatus.NONE
+    crm_to_erp_job: str | None = None
+    crm_to_erp_status: PassStatus = PassStatus.NONE
+    coupling_job: str | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    message: str = ""

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .model import Coupling, Filter, JobError, JobLog, Row, Side, Watermarks
+from .model import Coupling, Filter, FullSyncLine, JobError, JobLog, Row, Side, Watermarks
 from .schedule import JobEntry
 
 
@@ -77,36 +77,67 @@ class OptionPort(Protocol):
 
 
 class StatePort(Protocol):
-    """The engine's persistent state."""
+    """The engine's persistent state.
+
+    A coupling is unique per (mapping, erp_id) and per (mapping, crm_id); implementations
+    may enforce it. Everything is read and written in bulk so a page costs one call.
+    """
 
     # couplings
-    def couplings_by_erp(self, mapping: str, erp_ids: Sequence[str]) -> dict[str, Coupling]: ...
+    def couplings_by_erp(self, mapping: str, erp_ids: Sequence[str]) -> dict[str, Coupling]:
+        """The couplings of these ERP rows, keyed by ERP id."""
+        ...
 
-    def couplings_by_crm(self, mapping: str, crm_ids: Sequence[str]) -> dict[str, Coupling]: ...
+    def couplings_by_crm(self, mapping: str, crm_ids: Sequence[str]) -> dict[str, Coupling]:
+        """The couplings of these CRM rows, keyed by CRM id."""
+        ...
+
+    def couplings_by_id(self, ids: Sequence[str]) -> dict[str, Coupling]: ...
 
     def failed_couplings(self, mapping: str, written_side: Side) -> list[Coupling]:
         """Non-skipped couplings whose last write to `written_side` failed (the retry set)."""
         ...
 
-    def all_couplings(self, mapping: str) -> Iterator[list[Coupling]]: ...
+    def skipped_couplings(self, mapping: str | None = None) -> list[Coupling]:
+        """Couplings marked skipped, of one mapping or of all."""
+        ...
 
-    def save_couplings(self, couplings: Sequence[Coupling]) -> None: ...
+    def all_couplings(self, mapping: str) -> Iterator[list[Coupling]]:
+        """Every coupling of a mapping, in pages."""
+        ...
+
+    def save_couplings(self, couplings: Sequence[Coupling]) -> None:
+        """Inserts or replaces couplings by id."""
+        ...
 
     def delete_couplings(self, ids: Sequence[str]) -> None: ...
 
-    # watermarks
+    # watermarks (keyed by mapping name, or by a run's own key such as a full sync's)
     def watermarks(self, mapping: str) -> Watermarks: ...
 
     def save_watermarks(self, mapping: str, watermarks: Watermarks) -> None: ...
 
     # job log
-    def save_job(self, job: JobLog) -> None: ...
+    def save_job(self, job: JobLog) -> None:
+        """Inserts or replaces the job by id (a job is saved when it starts and when it ends)."""
+        ...
 
     def add_errors(self, errors: Sequence[JobError]) -> None: ...
 
-    def previous_error(self, mapping: str, record_id: str, written_side: Side) -> str | None:
-        """The error message recorded for this record by the previous failing job."""
+    def jobs(self, mapping: str | None = None) -> list[JobLog]:
+        """Jobs, newest first."""
         ...
+
+    def job_errors(self, job_id: str) -> list[JobError]: ...
+
+    # full synchronization review
+    def full_sync_lines(self) -> list[FullSyncLine]: ...
+
+    def save_full_sync_lines(self, lines: Sequence[FullSyncLine]) -> None:
+        """Inserts or replaces lines by name."""
+        ...
+
+    def delete_full_sync_lines(self, names: Sequence[str]) -> None: ...
 
 
 class Clock(Protocol):

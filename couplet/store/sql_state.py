@@ -15,10 +15,14 @@ from ..engine.model import (
     JOB_COUNTERS,
     Coupling,
     Direction,
+    FullSyncLine,
     JobError,
     JobLog,
     JobType,
+    LineStatus,
     Outcome,
+    PassStatus,
+    Recommendation,
     Side,
     Watermarks,
 )
@@ -47,6 +51,8 @@ def _coupling(row: Any) -> Coupling:
         crm_job=row.crm_job,
         skipped=bool(row.skipped),
         last_error=row.last_error,
+        erp_error=row.erp_error,
+        crm_error=row.crm_error,
     )
 
 
@@ -64,6 +70,8 @@ def _coupling_values(c: Coupling) -> dict[str, Any]:
         "crm_job": c.crm_job,
         "skipped": c.skipped,
         "last_error": c.last_error,
+        "erp_error": c.erp_error,
+        "crm_error": c.crm_error,
     }
 
 
@@ -89,6 +97,21 @@ class SqlState:
 
     def couplings_by_crm(self, mapping: str, crm_ids: Sequence[str]) -> dict[str, Coupling]:
         return self._by(t.coupling.c.crm_id, mapping, crm_ids)
+
+    def couplings_by_id(self, ids: Sequence[str]) -> dict[str, Coupling]:
+        found: dict[str, Coupling] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(ids):
+                query = sa.select(t.coupling).where(t.coupling.c.id.in_(chunk))
+                found.update({r.id: _coupling(r) for r in conn.execute(query)})
+        return found
+
+    def skipped_couplings(self, mapping: str | None = None) -> list[Coupling]:
+        query = sa.select(t.coupling).where(t.coupling.c.skipped.is_(True))
+        if mapping:
+            query = query.where(t.coupling.c.mapping == mapping)
+        with self.engine.connect() as conn:
+            return [_coupling(r) for r in conn.execute(query.order_by(t.coupling.c.mapping))]
 
     def failed_couplings(self, mapping: str, written_side: Side) -> list[Coupling]:
         column = t.coupling.c.erp_result if written_side is Side.ERP else t.coupling.c.crm_result
@@ -193,27 +216,6 @@ class SqlState:
                 ],
             )
 
-    def previous_error(self, mapping: str, record_id: str, written_side: Side) -> str | None:
-        """The newest error logged for the record in a job that wrote `written_side`."""
-        direction = (
-            Direction.CRM_TO_ERP if written_side is Side.ERP else Direction.ERP_TO_CRM
-        ).value
-        query = (
-            sa.select(t.job_error.c.message)
-            .join(t.job, t.job.c.id == t.job_error.c.job_id)
-            .where(
-                t.job_error.c.mapping == mapping,
-                t.job.c.direction == direction,
-                sa.or_(
-                    t.job_error.c.source_id == record_id, t.job_error.c.destination_id == record_id
-                ),
-            )
-            .order_by(t.job_error.c.id.desc())
-            .limit(1)
-        )
-        with self.engine.connect() as conn:
-            return conn.execute(query).scalar()
-
     def jobs(self, mapping: str | None = None, limit: int = 100) -> list[JobLog]:
         query = sa.select(t.job).order_by(t.job.c.started_at.desc()).limit(limit)
         if mapping:
@@ -252,3 +254,70 @@ class SqlState:
                 )
                 for r in conn.execute(query)
             ]
+
+    def job_errors(self, job_id: str) -> list[JobError]:
+        return [e for _, e in reversed(self.errors(job_id, limit=100_000))]
+
+    # -- full synchronization review ---------------------------------------------------------
+
+    def full_sync_lines(self) -> list[FullSyncLine]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.full_sync_line).order_by(t.full_sync_line.c.position))
+            return [
+                FullSyncLine(
+                    name=r.name,
+                    direction=Direction(r.direction),
+                    recommendation=Recommendation(r.recommendation),
+                    dependencies=tuple(r.dependencies or ()),
+                    status=LineStatus(r.status),
+                    erp_to_crm_job=r.erp_to_crm_job,
+                    erp_to_crm_status=PassStatus(r.erp_to_crm_status),
+                    crm_to_erp_job=r.crm_to_erp_job,
+                    crm_to_erp_status=PassStatus(r.crm_to_erp_status),
+                    coupling_job=r.coupling_job,
+                    started_at=r.started_at,
+                    finished_at=r.finished_at,
+                    message=r.message,
+                )
+                for r in rows
+            ]
+
+    def save_full_sync_lines(self, lines: Sequence[FullSyncLine]) -> None:
+        if not lines:
+            return
+        with self.engine.begin() as conn:
+            positions = dict(
+                conn.execute(sa.select(t.full_sync_line.c.name, t.full_sync_line.c.position)).all()
+            )
+            next_position = max(positions.values(), default=-1) + 1
+            for line in lines:
+                position = positions.get(line.name)
+                if position is None:
+                    position, next_position = next_position, next_position + 1
+                conn.execute(
+                    sa.delete(t.full_sync_line).where(t.full_sync_line.c.name == line.name)
+                )
+                conn.execute(
+                    sa.insert(t.full_sync_line).values(
+                        name=line.name,
+                        position=position,
+                        direction=line.direction.value,
+                        recommendation=line.recommendation.value,
+                        dependencies=list(line.dependencies),
+                        status=line.status.value,
+                        erp_to_crm_job=line.erp_to_crm_job,
+                        erp_to_crm_status=line.erp_to_crm_status.value,
+                        crm_to_erp_job=line.crm_to_erp_job,
+                        crm_to_erp_status=line.crm_to_erp_status.value,
+                        coupling_job=line.coupling_job,
+                        started_at=line.started_at,
+                        finished_at=line.finished_at,
+                        message=line.message,
+                    )
+                )
+
+    def delete_full_sync_lines(self, names: Sequence[str]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.delete(t.full_sync_line).where(t.full_sync_line.c.name.in_(list(names)))
+            )

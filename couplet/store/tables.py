@@ -68,6 +68,8 @@ coupling = sa.Table(
     sa.Column("crm_job", sa.String(36)),
     sa.Column("skipped", sa.Boolean, nullable=False, default=False),
     sa.Column("last_error", sa.Text),
+    sa.Column("erp_error", sa.Text),
+    sa.Column("crm_error", sa.Text),
     sa.UniqueConstraint("mapping", "erp_id", name="uq_coupling_erp"),
     sa.UniqueConstraint("mapping", "crm_id", name="uq_coupling_crm"),
 )
@@ -128,4 +130,23 @@ job_queue = sa.Table(
     sa.Column("description", sa.String(250), nullable=False),
     sa.Column("claimed_by", sa.String(100)),
     sa.Column("claimed_at", UTCDateTime),
+)
+
+full_sync_line = sa.Table(
+    "full_sync_line",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("direction", sa.String(20), nullable=False),
+    sa.Column("recommendation", sa.String(30), nullable=False),
+    sa.Column("dependencies", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("erp_to_crm_job", sa.String(36)),
+    sa.Column("erp_to_crm_status", sa.String(20), nullable=False),
+    sa.Column("crm_to_erp_job", sa.String(36)),
+    sa.Column("crm_to_erp_status", sa.String(20), nullable=False),
+    sa.Column("coupling_job", sa.String(36)),
+    sa.Column("started_at", UTCDateTime),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("message", sa.Text, nullable=False),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -13,9 +14,13 @@ from alembic.migration import MigrationContext
 from couplet.engine.model import (
     Coupling,
     Direction,
+    FullSyncLine,
     JobError,
     JobLog,
+    LineStatus,
     Outcome,
+    PassStatus,
+    Recommendation,
     Side,
     Watermarks,
 )
@@ -85,25 +90,55 @@ def test_watermarks(state: SqlState) -> None:
     assert state.watermarks("CUSTOMER") == later
 
 
-def test_jobs_errors_and_previous_error(state: SqlState) -> None:
+def test_jobs_and_errors(state: SqlState) -> None:
     job = JobLog(id="j1", mapping="CUSTOMER", direction=Direction.ERP_TO_CRM, started_at=T0)
     state.save_job(job)
     job.finished_at, job.failed, job.message = T0 + dt.timedelta(seconds=3), 1, "done"
     state.save_job(job)
-    state.add_errors(
-        [
-            JobError(
-                "j1",
-                "CUSTOMER",
-                "e1",
-                "r1",
-                "Salesperson Code X must be coupled to a record in the CRM",
-                T0,
-            )
-        ]
+    error = JobError(
+        "j1",
+        "CUSTOMER",
+        "e1",
+        "r1",
+        "Salesperson Code X must be coupled to a record in Dataverse",
+        T0,
     )
+    state.add_errors([error])
     jobs = state.jobs()
     assert len(jobs) == 1 and jobs[0].failed == 1 and jobs[0].finished_at is not None
     assert state.errors("j1")[0][1].destination_id == "r1"
-    assert state.previous_error("CUSTOMER", "e1", Side.CRM) is not None
-    assert state.previous_error("CUSTOMER", "e1", Side.ERP) is None
+    assert state.job_errors("j1") == [error]
+    assert state.job_errors("other") == []
+
+
+def test_per_side_errors_skipped_and_by_id(state: SqlState) -> None:
+    state.save_couplings([_c(1, crm_error="boom", skipped=True), _c(2, erp_error="bad")])
+    assert state.couplings_by_id(["c0001"])["c0001"].crm_error == "boom"
+    assert state.couplings_by_id(["c0002"])["c0002"].erp_error == "bad"
+    assert [c.id for c in state.skipped_couplings()] == ["c0001"]
+    assert state.skipped_couplings("OTHER") == []
+
+
+def test_full_sync_lines(state: SqlState) -> None:
+    lines = [
+        FullSyncLine("CURRENCY", Direction.ERP_TO_CRM, Recommendation.FULL_SYNCHRONIZATION),
+        FullSyncLine(
+            "CUSTOMER",
+            Direction.BIDIRECTIONAL,
+            Recommendation.COUPLE_RECORDS,
+            dependencies=("CURRENCY",),
+        ),
+    ]
+    state.save_full_sync_lines(lines)
+    assert state.full_sync_lines() == lines
+    started = dataclasses.replace(
+        lines[0],
+        status=LineStatus.IN_PROCESS,
+        started_at=T0,
+        erp_to_crm_job="j",
+        erp_to_crm_status=PassStatus.IN_PROCESS,
+    )
+    state.save_full_sync_lines([started])
+    assert state.full_sync_lines() == [started, lines[1]]  # order kept
+    state.delete_full_sync_lines(["CURRENCY"])
+    assert [x.name for x in state.full_sync_lines()] == ["CUSTOMER"]

@@ -1,0 +1,153 @@
+"""Full synchronization (§4): one review line per mapping with a recommendation, started in
+dependency waves, each line's progress kept in the state port.
+
+"Full synchronization" copies every row of the side that has data, creating and coupling
+the partners; "couple records" runs match-based coupling (creating the unmatched rows) so
+no duplicates arise when both sides have data; "no records" lines are never started and
+never block. A line is marked in process before its work starts, so after a crash `start`
+picks it up again: a full-sync run resumes from its own watermark, and rows already
+coupled are updated rather than created twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from .context import Context
+from .matching import match_and_couple
+from .model import (
+    Direction,
+    FullSyncLine,
+    JobLog,
+    LineStatus,
+    PassStatus,
+    Recommendation,
+    TableMapping,
+    Watermarks,
+)
+from .runner import RunOptions, synchronize
+from .watermarks import merged
+
+
+def recommend(ctx: Context, mapping: TableMapping) -> Recommendation:
+    erp = ctx.erp.count(mapping.erp_table, mapping.erp_filter)
+    if mapping.option_mapping:
+        return Recommendation.NO_RECORDS if erp == 0 else Recommendation.COUPLE_RECORDS
+    if mapping.name == "SALESPEOPLE":
+        return Recommendation.FULL_SYNCHRONIZATION
+    crm = ctx.crm.count(mapping.crm_table, mapping.crm_filter)
+    if mapping.name == "CURRENCY":
+        # A CRM holding only its base currency has nothing to couple to.
+        return Recommendation.FULL_SYNCHRONIZATION if crm <= 1 else Recommendation.COUPLE_RECORDS
+    if erp == 0 and crm == 0:
+        return Recommendation.NO_RECORDS
+    if erp and crm:
+        return Recommendation.COUPLE_RECORDS
+    return Recommendation.FULL_SYNCHRONIZATION
+
+
+def review(ctx: Context, names: Sequence[str] | None = None) -> list[FullSyncLine]:
+    """Creates or refreshes the review lines (lines already started are kept as they are)."""
+    existing = {line.name: line for line in ctx.state.full_sync_lines()}
+    lines = []
+    for mapping in ctx.mappings.values():
+        if mapping.parent is not None or (names is not None and mapping.name not in names):
+            continue
+        line = existing.get(mapping.name)
+        if line is None or line.status is LineStatus.NOT_STARTED:
+            line = FullSyncLine(
+                name=mapping.name,
+                direction=mapping.direction,
+                recommendation=recommend(ctx, mapping),
+                dependencies=mapping.dependencies,
+            )
+        lines.append(line)
+    ctx.state.save_full_sync_lines(lines)
+    return lines
+
+
+def start(ctx: Context) -> list[FullSyncLine]:
+    """Runs every line whose dependencies are done, wave after wave, until none is ready.
+
+    Lines left in process by a crash are run again first.
+    """
+    while True:
+        lines = {line.name: line for line in ctx.state.full_sync_lines()}
+        ready = [line for line in lines.values() if _ready(line, lines)]
+        if not ready:
+            return list(lines.values())
+        for line in ready:
+            _run_line(ctx, line)
+
+
+def restart(ctx: Context, name: str) -> FullSyncLine:
+    """Puts a line back to not started (for example after fixing what made it fail)."""
+    [line] = [line for line in ctx.state.full_sync_lines() if line.name == name]
+    fresh = FullSyncLine(line.name, line.direction, line.recommendation, line.dependencies)
+    ctx.state.save_full_sync_lines([fresh])
+    return fresh
+
+
+def _ready(line: FullSyncLine, lines: dict[str, FullSyncLine]) -> bool:
+    if line.recommendation is Recommendation.NO_RECORDS:
+        return False
+    if line.status not in (LineStatus.NOT_STARTED, LineStatus.IN_PROCESS):
+        return False
+    return all(_done(lines.get(dependency)) for dependency in line.dependencies)
+
+
+def _done(line: FullSyncLine | None) -> bool:
+    return (
+        line is None
+        or line.recommendation is Recommendation.NO_RECORDS
+        or line.status is LineStatus.FINISHED
+    )
+
+
+def _run_line(ctx: Context, line: FullSyncLine) -> None:
+    line = dataclasses.replace(
+        line, status=LineStatus.IN_PROCESS, started_at=line.started_at or ctx.clock()
+    )
+    ctx.state.save_full_sync_lines([line])
+    try:
+        if line.recommendation is Recommendation.COUPLE_RECORDS:
+            result = match_and_couple(ctx, line.name, create_new=True, sync_after=True)
+            line = dataclasses.replace(line, coupling_job=result.job.id)
+            jobs = [result.job, *result.jobs]
+            mapping = ctx.mapping(line.name)
+            if not mapping.option_mapping and mapping.direction.includes(Direction.CRM_TO_ERP):
+                # Matching creates only CRM rows; the CRM rows nobody matched are created in
+                # the ERP, so both sides end up with everything and nothing twice.
+                jobs += _full_run(ctx, line.name, Direction.CRM_TO_ERP)
+        else:
+            jobs = _full_run(ctx, line.name)
+        line = _with_jobs(line, jobs)
+        line = dataclasses.replace(line, status=LineStatus.FINISHED, finished_at=ctx.clock())
+    except Exception as exc:  # the line reports what stopped it; the other lines go on
+        line = dataclasses.replace(
+            line, status=LineStatus.ERROR, finished_at=ctx.clock(), message=str(exc)
+        )
+    ctx.state.save_full_sync_lines([line])
+
+
+def _full_run(ctx: Context, name: str, direction: Direction | None = None) -> list[JobLog]:
+    key = f"{name}#full-sync"
+    options = RunOptions(
+        direction=direction, force_modify=True, only_coupled=False, watermark_key=key
+    )
+    jobs = synchronize(ctx, name, options)
+    # Hand the progress to the scheduled runs, so they do not read every row again.
+    ctx.state.save_watermarks(name, merged(ctx.state.watermarks(name), ctx.state.watermarks(key)))
+    ctx.state.save_watermarks(key, Watermarks())
+    return jobs
+
+
+def _with_jobs(line: FullSyncLine, jobs: Sequence[JobLog]) -> FullSyncLine:
+    for job in jobs:
+        status = PassStatus.ERROR if job.failed else PassStatus.SUCCESS
+        if job.direction is Direction.ERP_TO_CRM:
+            line = dataclasses.replace(line, erp_to_crm_job=job.id, erp_to_crm_status=status)
+        elif job.direction is Direction.CRM_TO_ERP:
+            line = dataclasses.replace(line, crm_to_erp_job=job.id, crm_to_erp_status=status)
+    return line

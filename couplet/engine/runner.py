@@ -1,0 +1,175 @@
+"""One synchronization run of a mapping (§2.1 to §2.3): an ERP-to-CRM pass, then CRM-to-ERP.
+
+Each pass is one job in the log. It first retries the couplings whose last write in that
+direction failed, then reads the rows changed since the watermark, page by page: for a
+page it fetches the couplings in one state call, the partner rows in one read by ids, the
+references' translations in one call per related mapping, plans every row and writes the
+plan in bulk. A failing record is logged and the pass goes on; a failing *system* (the
+port raises) ends the pass with its message in the job, progress so far kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from .apply import apply_plan
+from .context import Context
+from .errors import MappingError
+from .model import Direction, JobLog, Row, Side, TableMapping
+from .options import synchronize_options
+from .plan import PassSettings, decide
+from .ports import RecordPort
+from .transfer import Translations
+from .watermarks import advance, candidates
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run differs from a scheduled one.
+
+    `erp_ids` / `crm_ids` make a *targeted* run: each pass handles exactly the given rows
+    of its source side (none given: the pass does not run), with no retry set and no
+    watermark. `watermark_key` keeps a run's progress apart from the mapping's own
+    (full synchronization resumes from it).
+    """
+
+    direction: Direction | None = None
+    force_modify: bool = False
+    only_coupled: bool | None = None
+    include_skipped: bool = False
+    erp_ids: tuple[str, ...] | None = None
+    crm_ids: tuple[str, ...] | None = None
+    watermark_key: str | None = None
+
+    @property
+    def targeted(self) -> bool:
+        return self.erp_ids is not None or self.crm_ids is not None
+
+    def ids_on(self, side: Side) -> tuple[str, ...] | None:
+        return self.erp_ids if side is Side.ERP else self.crm_ids
+
+
+def synchronize(ctx: Context, name: str, options: RunOptions | None = None) -> list[JobLog]:
+    """Runs the mapping once; returns the job of each pass."""
+    options = options or RunOptions()
+    mapping = ctx.mapping(name)
+    direction = options.direction or mapping.direction
+    if not mapping.direction.includes(direction):
+        raise MappingError(
+            f"Mapping {name} synchronizes {mapping.direction}; it cannot run {direction}"
+        )
+    started = ctx.clock()
+    if mapping.option_mapping:
+        only_coupled = (
+            mapping.only_coupled if options.only_coupled is None else options.only_coupled
+        )
+        key = options.watermark_key or mapping.name
+        return [synchronize_options(ctx, mapping, only_coupled, key, started)]
+    jobs = []
+    for pass_direction in direction.passes:
+        if options.targeted and options.ids_on(pass_direction.source) is None:
+            continue
+        jobs.append(run_pass(ctx, mapping, pass_direction, options, started))
+    return jobs
+
+
+def run_pass(
+    ctx: Context,
+    mapping: TableMapping,
+    pass_direction: Direction,
+    options: RunOptions,
+    started: dt.datetime,
+) -> JobLog:
+    job = JobLog(id=ctx.ids(), mapping=mapping.name, direction=pass_direction, started_at=started)
+    ctx.state.save_job(job)
+    settings = PassSettings(
+        mapping=mapping,
+        direction=pass_direction,
+        catalogue=ctx.mappings,
+        force_modify=options.force_modify,
+        only_coupled=mapping.only_coupled if options.only_coupled is None else options.only_coupled,
+        include_skipped=options.include_skipped,
+    )
+    try:
+        for page in _pages(ctx, mapping, pass_direction, options, started):
+            process_page(ctx, job, settings, page)
+    except Exception as exc:
+        job.message = f"The run stopped: {exc}"
+        raise
+    finally:
+        job.finished_at = ctx.clock()
+        if job.failed and not job.message:
+            job.message = f"{job.failed} record(s) failed; see the job's errors."
+        ctx.state.save_job(job)
+    return job
+
+
+def process_page(ctx: Context, job: JobLog, settings: PassSettings, rows: Sequence[Row]) -> None:
+    """Plans and writes one page of source rows."""
+    if not rows:
+        return
+    mapping, direction = settings.mapping, settings.direction
+    source, destination = direction.source, direction.destination
+    ids = [row.id for row in rows]
+    if source is Side.ERP:
+        couplings = ctx.state.couplings_by_erp(mapping.name, ids)
+    else:
+        couplings = ctx.state.couplings_by_crm(mapping.name, ids)
+    partner_ids = [c.id_on(destination) for c in couplings.values()]
+    partners = (
+        ctx.port(destination).get_many(mapping.table_on(destination), partner_ids)
+        if partner_ids
+        else {}
+    )
+    translations = Translations.load(ctx.state, mapping, direction, rows)
+    decisions = []
+    for row in rows:
+        coupling = couplings.get(row.id)
+        partner = partners.get(coupling.id_on(destination)) if coupling else None
+        decisions.append(decide(settings, row, coupling, partner, translations))
+    apply_plan(ctx, job, settings, decisions)
+
+
+def _pages(
+    ctx: Context,
+    mapping: TableMapping,
+    pass_direction: Direction,
+    options: RunOptions,
+    started: dt.datetime,
+) -> Iterator[list[Row]]:
+    """The pass's source rows: the given ones, or the retry set then the changed rows.
+
+    The watermark is saved after each page of changed rows has been processed (the caller
+    finishes a page before asking for the next), never before.
+    """
+    source = pass_direction.source
+    port, table = ctx.port(source), mapping.table_on(source)
+    given = options.ids_on(source)
+    if options.targeted:
+        yield from _by_ids(port, table, given or (), ctx.page_size)
+        return
+    retry = [c.id_on(source) for c in ctx.state.failed_couplings(mapping.name, source.other)]
+    yield from _by_ids(port, table, retry, ctx.page_size)
+    handled = set(retry)
+    key = options.watermark_key or mapping.name
+    marks = ctx.state.watermarks(key)
+    pages = candidates(
+        port, table, mapping.filter_on(source), marks, source, started, ctx.page_size
+    )
+    for page in pages:
+        yield [row for row in page if row.id not in handled]
+        marks = advance(marks, source, page, started)
+        ctx.state.save_watermarks(key, marks)
+
+
+def _by_ids(
+    port: RecordPort, table: str, ids: Iterable[str], page_size: int
+) -> Iterator[list[Row]]:
+    """Rows read by id in pages; ids of rows that no longer exist are left out."""
+    ordered = list(dict.fromkeys(ids))
+    for start in range(0, len(ordered), page_size):
+        chunk = ordered[start : start + page_size]
+        found = port.get_many(table, chunk)
+        yield [found[i] for i in chunk if i in found]

@@ -1,0 +1,139 @@
+"""Full synchronization (§4): recommendations, dependency waves, statuses, resume."""
+
+from __future__ import annotations
+
+import pytest
+
+from couplet.engine.full_sync import recommend, restart, review, start
+from couplet.engine.model import LineStatus, PassStatus, Recommendation, Ref
+
+from .world import World
+
+
+class Crash(BaseException):
+    """A process dying mid-run (nothing in the engine may catch it)."""
+
+
+def lines_by_name(w: World) -> dict[str, object]:
+    return {line.name: line for line in w.state.full_sync_lines()}
+
+
+def test_recommendations() -> None:
+    w = World()
+    m = w.mappings
+    assert recommend(w.ctx, m["CUSTOMER"]) is Recommendation.NO_RECORDS
+    assert recommend(w.ctx, m["PAYMENT TERMS"]) is Recommendation.NO_RECORDS
+    assert recommend(w.ctx, m["CURRENCY"]) is Recommendation.FULL_SYNCHRONIZATION
+    w.customer("A")
+    assert recommend(w.ctx, m["CUSTOMER"]) is Recommendation.FULL_SYNCHRONIZATION
+    w.account("B")
+    assert recommend(w.ctx, m["CUSTOMER"]) is Recommendation.COUPLE_RECORDS
+    w.crm.add("transactioncurrencies", isocurrencycode="USD")
+    w.crm.add("transactioncurrencies", isocurrencycode="EUR")
+    assert recommend(w.ctx, m["CURRENCY"]) is Recommendation.COUPLE_RECORDS
+    w.erp.add("paymentTerms", code="NET30")
+    assert recommend(w.ctx, m["PAYMENT TERMS"]) is Recommendation.COUPLE_RECORDS
+
+
+def test_full_sync_runs_in_waves_and_converges_without_duplicates() -> None:
+    w = World()
+    w.options.options_by_column[("accounts", "paymenttermscode")] = {1: "NET30"}
+    eur = w.erp.add("currencies", code="EUR", displayName="Euro")
+    net30 = w.erp.add("paymentTerms", code="NET30")
+    both = w.customer(
+        "Adatum",
+        currencyId=Ref("currencies", eur.id, label="EUR"),
+        paymentTermsId=Ref("paymentTerms", net30.id),
+    )
+    w.customer("Northwind", currencyId=Ref("currencies", eur.id))
+    w.account("adatum")
+    w.account("Fabrikam")
+
+    lines = review(w.ctx)
+    recs = {line.name: line.recommendation for line in lines}
+    assert recs == {
+        "CURRENCY": Recommendation.FULL_SYNCHRONIZATION,
+        "PAYMENT TERMS": Recommendation.COUPLE_RECORDS,
+        "CUSTOMER": Recommendation.COUPLE_RECORDS,
+    }
+    done = {line.name: line for line in start(w.ctx)}
+
+    assert all(line.status is LineStatus.FINISHED for line in done.values())
+    # CUSTOMER waited for CURRENCY: the currency lookup resolved, nothing failed.
+    assert done["CUSTOMER"].started_at >= done["CURRENCY"].finished_at  # type: ignore[operator]
+    assert done["CURRENCY"].erp_to_crm_status is PassStatus.SUCCESS
+    assert w.state.errors == []
+    assert len(w.crm.rows("accounts")) == 3  # Adatum matched, Northwind created
+    assert len(w.erp.rows("customers")) == 3  # Fabrikam, only in the CRM, created in the ERP
+    account = w.partner_of("CUSTOMER", both.id)
+    assert account.values["transactioncurrencyid"] == Ref(
+        "transactioncurrencies", w.coupling("CURRENCY", erp_id=eur.id).crm_id
+    )
+    assert account.values["paymenttermscode"] == 1
+    # The review is done: starting again runs nothing, scheduled runs find nothing new.
+    assert {line.name: line.status for line in start(w.ctx)} == {
+        name: LineStatus.FINISHED for name in done
+    }
+    for job in w.sync():
+        assert job.inserted == job.modified == job.failed == 0
+
+
+def test_a_crashed_full_sync_resumes_without_duplicates() -> None:
+    w = World(page_size=2)
+    for i in range(7):
+        w.customer(f"C{i}")
+    review(w.ctx)
+    original = w.crm.insert_many
+    calls = {"n": 0}
+
+    def dying(table: str, rows: object) -> object:
+        calls["n"] += 1
+        if table == "accounts" and calls["n"] == 3:
+            raise Crash
+        return original(table, rows)  # type: ignore[arg-type]
+
+    w.crm.insert_many = dying  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        start(w.ctx)
+    assert lines_by_name(w)["CUSTOMER"].status is LineStatus.IN_PROCESS  # type: ignore[attr-defined]
+    assert len(w.crm.rows("accounts")) == 4
+
+    w.crm.insert_many = original  # type: ignore[method-assign]
+    done = {line.name: line for line in start(w.ctx)}
+
+    assert done["CUSTOMER"].status is LineStatus.FINISHED
+    assert len(w.crm.rows("accounts")) == 7
+    assert len(w.state.couplings) == 7
+    assert w.state.watermarks("CUSTOMER").erp is not None  # progress handed to scheduled runs
+
+
+def test_failed_records_mark_the_pass_but_finish_the_line_and_restart_resets_it() -> None:
+    w = World()
+    usd = w.erp.add("currencies", code="USD")
+    w.customer("Adatum", currencyId=Ref("currencies", usd.id, label="USD"))
+    w.crm.fail_writes("transactioncurrencies", "no exchange rate defined")
+    review(w.ctx)
+
+    done = {line.name: line for line in start(w.ctx)}
+
+    assert done["CURRENCY"].erp_to_crm_status is PassStatus.ERROR
+    assert done["CUSTOMER"].erp_to_crm_status is PassStatus.ERROR  # must be coupled
+    line = restart(w.ctx, "CUSTOMER")
+    assert line.status is LineStatus.NOT_STARTED
+
+
+def test_a_line_whose_system_fails_is_reported_and_blocks_its_dependents() -> None:
+    w = World()
+    w.erp.add("currencies", code="USD")
+    w.customer("Adatum")
+    review(w.ctx)
+
+    def broken(*_: object, **__: object) -> object:
+        raise RuntimeError("Dataverse is unreachable")
+
+    w.crm.insert_many = broken  # type: ignore[method-assign]
+    done = {line.name: line for line in start(w.ctx)}
+
+    assert done["CURRENCY"].status is LineStatus.ERROR
+    assert "unreachable" in done["CURRENCY"].message
+    assert done["CUSTOMER"].status is LineStatus.NOT_STARTED
