@@ -53,6 +53,9 @@ def condition(c: Condition, name: str | None = None) -> str:
         if not values:
             return "false"
         return "(" + " or ".join(f"{field} eq {literal(v)}" for v in values) + ")"
+    if c.op is Op.IEQ:
+        # Case-insensitive text equality (match-based coupling without case sensitivity).
+        return f"tolower({field}) eq {literal(str(c.value).lower())}"
     return f"{field} {c.op.value} {literal(c.value)}"
 
 

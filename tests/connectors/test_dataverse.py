@@ -147,3 +147,13 @@ def test_throttling_is_retried_after_retry_after(database_url: str) -> None:
                 dv.count("accounts")
         assert info.value.retry_after is not None and info.value.retry_after > 0
         assert len(waits) == 2 and all(w > 0 for w in waits)
+
+
+def test_case_insensitive_equality(crm: CrmClient, dv: DataverseConnector) -> None:
+    dv.insert_many("accounts", [{"name": "Fabrikam Inc"}, {"name": "Other"}])
+    rows = [
+        r
+        for page in dv.query("accounts", filters=(Condition("name", Op.IEQ, "FABRIKAM inc"),))
+        for r in page
+    ]
+    assert [r.values["name"] for r in rows] == ["Fabrikam Inc"]
