@@ -7,8 +7,8 @@ Nothing else constructs stores, connectors or workers; tests inject an HTTP clie
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import httpx
@@ -16,8 +16,11 @@ import sqlalchemy as sa
 
 from .connectors.dataverse.connector import DataverseConnector
 from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredentials, error_message
-from .engine.connection import Connection
+from .engine import catalogue
+from .engine.connection import Connection, Features
 from .engine.errors import ConfigError, CoupletError
+from .engine.model import TableMapping
+from .engine.schedule import JobEntry
 from .settings import EngineSettings
 from .store.config import SqlConfig
 from .store.db import make_engine, migrate
@@ -61,6 +64,65 @@ class Engine:
         )
         self._clients.append(client)
         return HttpSession(client) if self.sleep is None else HttpSession(client, sleep=self.sleep)
+
+    def mappings(self) -> dict[str, TableMapping]:
+        documents = self.config.mapping_documents()
+        if not documents:
+            raise ConfigError(
+                "There are no mappings yet: run `couplet setup --enable` or "
+                "`couplet mappings reset`."
+            )
+        return catalogue.load(documents)
+
+    def reset_mappings(self, names: Sequence[str] | None = None) -> list[str]:
+        """Restores default mappings (all, or the named ones) and their job queue entries."""
+        connection = self.config.connection()
+        features = connection.features if connection else Features()
+        defaults = {d["name"]: d for d in catalogue.default_documents(features)}
+        unknown = [n for n in names or () if n not in defaults]
+        if unknown:
+            raise ConfigError(
+                f"No default mapping named {', '.join(unknown)}; the defaults "
+                f"are {', '.join(defaults)}."
+            )
+        if names:
+            current = {d["name"]: d for d in self.config.mapping_documents()}
+            current.update({n: defaults[n] for n in names})
+            documents = list(current.values())
+        else:
+            documents = list(defaults.values())
+        catalogue.load(documents)
+        self.config.save_mapping_documents(documents, self.clock())
+        self.schedule_mappings(
+            [
+                d["name"]
+                for d in documents
+                if d["name"] in defaults and (not names or d["name"] in names)
+            ]
+        )
+        return [d["name"] for d in documents]
+
+    def schedule_mappings(self, names: Sequence[str]) -> None:
+        """Creates or refreshes the recurring job queue entry of each mapping."""
+        mappings = self.mappings()
+        for name in names:
+            m = mappings[name]
+            if not m.job.enabled:
+                self.queue.delete(name)
+                continue
+            existing = self.queue.get(name)
+            entry = JobEntry(
+                name=name,
+                kind="mapping",
+                interval_seconds=m.job.interval_seconds,
+                inactivity_timeout_minutes=m.job.inactivity_timeout_minutes,
+                max_attempts=m.job.max_attempts,
+                rerun_delay_seconds=m.job.rerun_delay_seconds,
+                description=f"{name} - synchronization job",
+            )
+            if existing is not None:
+                entry = replace(entry, status=existing.status, next_run_at=existing.next_run_at)
+            self.queue.upsert(entry)
 
     @cached_property
     def crm(self) -> DataverseConnector:

@@ -36,6 +36,10 @@ def setup(
     item_availability: Annotated[
         bool | None, Opt("--item-availability/--no-item-availability")
     ] = None,
+    enable: Annotated[
+        bool,
+        Opt("--enable", help="Enable synchronization: create the default mappings and jobs"),
+    ] = False,
     test: Annotated[
         bool, Opt("--test", help="Sign in to both systems and check the setup")
     ] = False,
@@ -69,6 +73,15 @@ def setup(
             if not json_output:
                 console.print("[green]Connection saved.[/green]")
         assert connection is not None
+        if enable and not connection.enabled:
+            connection = replace(connection, enabled=True)
+            engine.config.save_connection(connection, engine.clock())
+            if not engine.config.mapping_documents():
+                names = engine.reset_mappings()
+                if not json_output:
+                    console.print(f"Default mappings created: {', '.join(names)}.")
+            if not json_output:
+                console.print("[green]Synchronization enabled.[/green]")
         if show:
             if json_output:
                 print_json(connection.redacted())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,7 +63,7 @@ class SqlConfig:
             )
             return [dict(r.document) for r in rows]
 
-    def save_mapping_documents(self, documents: list[Mapping[str, Any]], now: dt.datetime) -> None:
+    def save_mapping_documents(self, documents: Sequence[Mapping[str, Any]], now: dt.datetime) -> None:
         """Replaces the whole set of mappings (import, reset) in one transaction."""
         with self.engine.begin() as conn:
             conn.execute(sa.delete(t.mapping))

@@ -3,45 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
-import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from couplet.apps.crm.app import create_app
-from couplet.cli import common
 from couplet.cli.main import app
-from couplet.settings import CrmSettings, EngineSettings
-from couplet.wiring import Engine, open_engine
+from tests.cli.conftest import ARGS, CRM
 
-CRM = "http://crm.test"
 runner = CliRunner()
-
-
-@pytest.fixture
-def engine_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    crm_app = create_app(CrmSettings(database_url=f"sqlite:///{tmp_path}/crm.db",
-                                     admin_client_id="crm-app", admin_client_secret="crm-pw"))
-
-    def clients(base_url: str) -> httpx.Client:
-        if base_url == CRM:
-            return TestClient(crm_app, base_url=CRM)
-        return httpx.Client(base_url=base_url, timeout=2)
-
-    def factory(settings: EngineSettings) -> Engine:
-        return open_engine(settings, client_factory=clients)
-
-    monkeypatch.setattr(common, "engine_factory", factory)
-    yield f"sqlite:///{tmp_path}/engine.db"
-    crm_app.state.engine.dispose()
-
-
-ARGS = ["--crm-url", CRM, "--crm-client-id", "crm-app", "--crm-client-secret", "crm-pw",
-        "--erp-url", "http://127.0.0.1:9", "--erp-client-id", "erp-app",
-        "--erp-client-secret", "erp-pw"]
 
 
 def test_setup_stores_and_shows_without_secrets(engine_db: str) -> None:
@@ -54,8 +22,19 @@ def test_setup_stores_and_shows_without_secrets(engine_db: str) -> None:
     assert data["crm_url"] == CRM and data["erp_company"] == "CRONUS"
     assert "crm-pw" not in shown.output and data["crm_client_secret"] == "********"
     # Changing one value keeps the others.
-    changed = runner.invoke(app, ["setup", "--erp-company", "Other", "--sales-order-integration",
-                                  "--show", "--json", "--database-url", engine_db])
+    changed = runner.invoke(
+        app,
+        [
+            "setup",
+            "--erp-company",
+            "Other",
+            "--sales-order-integration",
+            "--show",
+            "--json",
+            "--database-url",
+            engine_db,
+        ],
+    )
     data = json.loads(changed.output)
     assert data["erp_company"] == "Other" and data["crm_client_id"] == "crm-app"
     assert data["features"]["sales_order_integration"] is True
@@ -80,8 +59,10 @@ def test_test_names_what_is_wrong(engine_db: str) -> None:
     by_name = {c["name"]: c for c in checks}
     assert by_name["CRM sign-in"]["ok"] is True
     assert by_name["ERP sign-in"]["ok"] is False
-    bad = runner.invoke(app, ["setup", "--crm-client-secret", "wrong", "--test", "--json",
-                              "--database-url", engine_db])
+    bad = runner.invoke(
+        app,
+        ["setup", "--crm-client-secret", "wrong", "--test", "--json", "--database-url", engine_db],
+    )
     checks = json.loads(bad.output)
     crm = next(c for c in checks if c["name"] == "CRM sign-in")
     assert crm["ok"] is False and "crm-app" in crm["detail"]

@@ -1,0 +1,152 @@
+"""`couplet mappings`: list, show, export, import and reset the integration table mappings."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..engine import catalogue
+from ..engine.errors import ConfigError
+from ..engine.model import TableMapping
+from .common import console, engine_session, print_json, print_table
+
+mappings_app = typer.Typer(
+    help="Integration table mappings and their field mappings.", no_args_is_help=True
+)
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
+
+
+def summary(m: TableMapping) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "direction": m.direction.value,
+        "erp_entity": m.erp_table,
+        "crm_entity": m.crm_table,
+        "only_coupled": m.only_coupled,
+        "dependencies": list(m.dependencies),
+        "fields": len(m.fields),
+        "option_mapping": m.option_mapping,
+        "job_interval_minutes": m.job.interval_seconds // 60 if m.job.enabled else None,
+    }
+
+
+@mappings_app.command("list")
+def list_mappings(json_output: Json = False, database_url: DbUrl = None) -> None:
+    """The mappings, in catalogue order."""
+    with engine_session(database_url) as engine:
+        rows = [summary(m) for m in engine.mappings().values()]
+    if json_output:
+        print_json(rows)
+        return
+    print_table(
+        "Integration table mappings",
+        ["Name", "ERP", "Direction", "CRM", "Fields", "Depends on"],
+        [
+            [
+                r["name"],
+                r["erp_entity"],
+                r["direction"],
+                r["crm_entity"],
+                r["fields"],
+                ", ".join(r["dependencies"]),
+            ]
+            for r in rows
+        ],
+    )
+
+
+@mappings_app.command("show")
+def show(name: str, json_output: Json = False, database_url: DbUrl = None) -> None:
+    """One mapping with its field mappings."""
+    with engine_session(database_url) as engine:
+        mappings = engine.mappings()
+        if name not in mappings:
+            raise ConfigError(f"No mapping named {name}; there are {', '.join(mappings)}.")
+        doc = catalogue.to_document(mappings[name])
+    if json_output:
+        print_json(doc)
+        return
+    for key, value in doc.items():
+        if key != "fields":
+            console.print(f"[bold]{key}[/bold]: {value}")
+    print_table(
+        f"{name} field mappings",
+        ["ERP field", "Direction", "CRM field", "Flags"],
+        [
+            [
+                f.get("erp", f"= {f.get('constant')!r}"),
+                f["direction"],
+                f.get("crm", f"= {f.get('constant')!r}"),
+                ", ".join(
+                    k
+                    for k in (
+                        "lookup",
+                        "option",
+                        "match",
+                        "not_null",
+                        "clear_on_failed_sync",
+                        "transform",
+                    )
+                    if k in f
+                ),
+            ]
+            for f in doc["fields"]
+        ],
+    )
+
+
+@mappings_app.command("export")
+def export(
+    file: Annotated[Path | None, typer.Argument(help="JSON file (stdout if omitted)")] = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Write the mappings as a JSON document (edit it and `import` it back)."""
+    with engine_session(database_url) as engine:
+        documents = [catalogue.to_document(m) for m in engine.mappings().values()]
+    text = json.dumps({"mapping": documents}, indent=2, default=str)
+    if file is None:
+        typer.echo(text)
+    else:
+        file.write_text(text + "\n", "utf-8")
+        console.print(f"Exported {len(documents)} mappings to {file}.")
+
+
+@mappings_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="JSON or TOML file with [[mapping]]s")],
+    database_url: DbUrl = None,
+) -> None:
+    """Replace the mappings with the file's, after checking every rule."""
+    try:
+        text = file.read_text("utf-8")
+        data = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(f"cannot read {file}: {exc}") from None
+    documents = data.get("mapping") if isinstance(data, dict) else None
+    if not isinstance(documents, list):
+        raise typer.BadParameter(f"{file} has no list of 'mapping' documents")
+    with engine_session(database_url) as engine:
+        loaded = catalogue.load(documents)
+        engine.config.save_mapping_documents(
+            [catalogue.to_document(m) for m in loaded.values()], engine.clock()
+        )
+        engine.schedule_mappings(list(loaded))
+    console.print(f"Imported {len(loaded)} mappings.")
+
+
+@mappings_app.command("reset")
+def reset(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Mappings to reset (all if none)")
+    ] = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Restore the default mappings (Use Default Synchronization Setup) and their jobs."""
+    with engine_session(database_url) as engine:
+        done = engine.reset_mappings(names or None)
+    console.print(f"Default mappings restored: {', '.join(names or done)}.")

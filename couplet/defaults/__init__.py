@@ -1,0 +1,1 @@
+"""The default mapping catalogue, as data (TOML), read by `couplet.engine.catalogue`."""
