@@ -19,7 +19,7 @@ from .._common.errors import ODataError
 from .._common.http import Reply, Request
 from .._common.records import Tx
 from .._common.types import parse_guid
-from . import statistics, writes
+from . import document_actions, statistics, writes
 from .actions import ActionContext, find_action
 from .dialect import BusinessCentralDialect
 from .filters import check_filter
@@ -46,6 +46,7 @@ READ_ONLY = {
 SINGLETONS = {"salesSetup", "companyInformation"}  # one row per company: GET and PATCH
 APPEND_ONLY = {"itemAdjustment"}  # posted at once: POST and GET only
 
+assert document_actions  # registers the actions with `find_action`
 SubscriptionsHandler = Callable[[Tx, Request, str], Reply]
 
 

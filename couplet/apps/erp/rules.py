@@ -18,6 +18,7 @@ from . import (
     currencies,
     document_lines,
     documents,
+    inventory,
     journals,
     parties,
     statistics,
@@ -36,6 +37,7 @@ HOOKS: dict[str, Hooks] = {
     **documents.HOOKS,
     **document_lines.HOOKS,
     **journals.HOOKS,
+    **inventory.HOOKS,
 }
 _UNIQUE = ("number", "code")
 

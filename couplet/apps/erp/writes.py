@@ -36,7 +36,9 @@ def answer(
     query = dict(req.query)
     if nested:
         expands = [x for x in query.get("$expand", "").split(",") if x]
-        query["$expand"] = ",".join(dict.fromkeys([*expands, *nested]))
+        named = {x.split("(")[0] for x in expands}
+        expands += [_in_sequence(tx, entity, n) for n in nested if n not in named]
+        query["$expand"] = ",".join(expands)
     opts = parse_options(query, entity)
     out = dialect.represent(entity, row, opts.select)
     expand_rows(tx, dialect, entity, [row], [out], opts, False)
@@ -45,6 +47,12 @@ def answer(
     if status == 201:
         headers["Location"] = entity_url(req, entity, key)
     return Reply(status, body, headers)
+
+
+def _in_sequence(tx: Tx, entity: EntityDef, nav_name: str) -> str:
+    nav = entity.nav(nav_name)
+    target = tx.model.entity(nav.target) if nav else None
+    return f"{nav_name}($orderby=sequence)" if target and target.field("sequence") else nav_name
 
 
 def create(
@@ -62,7 +70,7 @@ def create(
     for name, items in nested.items():
         child_nav = entity.nav(name)
         assert child_nav is not None
-        target = tx.model.entity(nav.target)
+        target = tx.model.entity(child_nav.target)
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise ODataError(400, f"{name} must be an array of objects.", target=name)
         for item in items:

@@ -3,7 +3,7 @@ integration reads back (inventory, balances, statistics) - issue 3, DESIGN contr
 
 from __future__ import annotations
 
-from ..._common.model import Field
+from ..._common.model import Field, Nav
 from ..schema import (
     CUSTOM,
     STANDARD,
@@ -104,7 +104,7 @@ TABLES: list[Table] = [
             ro("balancingAccountNumber", length=20),
         ],
         groups=BOTH,
-        navs=[lines_nav("customerPayments", "customerPayment")],
+        navs=[Nav("customerPayments", "customerPayment", "journalId", many=True)],
     ),
     entity(
         "customerPayment",
@@ -120,7 +120,6 @@ TABLES: list[Table] = [
             money("amount"),
             text("description", 100),
             text("comment", 250),
-            Field("documentId", F.GUID, hidden=True),  # = journalId, for the journal's nav
         ],
         groups=BOTH,
         pairs=[
