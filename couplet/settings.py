@@ -6,6 +6,8 @@ happens in the composition root (CLI) or in tests.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +35,22 @@ class CrmSettings(ServiceSettings):
     base_currency_code: str = "USD"
     base_currency_name: str = "US Dollar"
     base_currency_symbol: str = "$"
+
+
+class ErpSettings(ServiceSettings):
+    """The reference ERP (Business Central API subset); env prefix `COUPLET_ERP_`."""
+
+    model_config = SettingsConfigDict(env_prefix="COUPLET_ERP_", extra="ignore")
+
+    port: int = 8102
+    database_url: str = "sqlite:///.couplet/erp.db"
+    company_name: str = "CRONUS"
+    lcy_code: str = "USD"
+    tax_percent: Decimal = Decimal(10)
+    # Webhooks: BC waits 30 s after the first change so one notification covers several.
+    webhook_delay_seconds: float = 30.0
+    webhook_lifetime_days: float = 3.0
+    webhook_allowed_hosts: list[str] = []
 
 
 class EngineSettings(BaseSettings):

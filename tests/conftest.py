@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import CrmClient, crm_client
+from tests.helpers import CrmClient, ErpClient, crm_client, erp_client
 
 POSTGRES_URL = os.environ.get("COUPLET_TEST_POSTGRES_URL")
 
@@ -43,4 +43,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[s
 @pytest.fixture
 def crm(database_url: str) -> Iterator[CrmClient]:
     with crm_client(database_url) as client:
+        yield client
+
+
+@pytest.fixture
+def erp(database_url: str) -> Iterator[ErpClient]:
+    with erp_client(database_url) as client:
         yield client

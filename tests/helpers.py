@@ -11,7 +11,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 from couplet.apps.crm.app import create_app
-from couplet.settings import CrmSettings
+from couplet.apps.erp.app import create_app as create_erp_app
+from couplet.settings import CrmSettings, ErpSettings
 
 API = "/api/data/v9.2/"
 ADMIN_ID, ADMIN_SECRET = "admin-client", "admin-secret"
@@ -71,4 +72,96 @@ def crm_client(database_url: str, clock: Callable[[], dt.datetime] | None = None
                                  admin_client_secret=ADMIN_SECRET, **settings), clock=clock)
     with TestClient(app) as http:
         yield CrmClient(http, token_for(http, ADMIN_ID, ADMIN_SECRET))
+    app.state.engine.dispose()
+
+
+ERP_API = "/api/v2.0/"
+ERP_CUSTOM = "/api/couplet/integration/v1.0/"
+
+
+class ErpClient:
+    """An authenticated client of the reference ERP, scoped to its first company.
+
+    Paths are relative to `/api/v2.0/companies(<id>)/` (or the custom group with
+    `custom=True`); `url()` gives the absolute path for other uses.
+    """
+
+    def __init__(self, http: TestClient, token: str) -> None:
+        self.http = http
+        self.token = token
+        r = http.get(ERP_API + "companies", headers=self.headers())
+        assert r.status_code == 200, r.text
+        self.company_id = str(r.json()["value"][0]["id"])
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "Accept": "application/json",
+            **(extra or {}),
+        }
+
+    def url(self, path: str, custom: bool = False) -> str:
+        root = ERP_CUSTOM if custom else ERP_API
+        return f"{root}companies({self.company_id})/{path}"
+
+    def get(self, path: str, custom: bool = False, **kw: Any) -> httpx.Response:
+        return self.http.get(
+            self.url(path, custom), headers=self.headers(kw.pop("headers", None)), **kw
+        )
+
+    def post(self, path: str, body: Any = None, custom: bool = False, **kw: Any) -> httpx.Response:
+        return self.http.post(
+            self.url(path, custom), json=body, headers=self.headers(kw.pop("headers", None)), **kw
+        )
+
+    def patch(
+        self, path: str, body: Any, etag: str | None = "*", custom: bool = False, **kw: Any
+    ) -> httpx.Response:
+        extra = {"If-Match": etag} if etag else {}
+        extra.update(kw.pop("headers", None) or {})
+        return self.http.patch(self.url(path, custom), json=body, headers=self.headers(extra), **kw)
+
+    def delete(
+        self, path: str, etag: str | None = "*", custom: bool = False, **kw: Any
+    ) -> httpx.Response:
+        extra = {"If-Match": etag} if etag else {}
+        return self.http.delete(self.url(path, custom), headers=self.headers(extra), **kw)
+
+    def create(self, path: str, body: dict[str, Any], custom: bool = False) -> dict[str, Any]:
+        r = self.post(path, body, custom=custom)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def row(self, path: str, custom: bool = False) -> dict[str, Any]:
+        r = self.get(path, custom=custom)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def rows(self, path: str, custom: bool = False, **params: str) -> list[dict[str, Any]]:
+        r = self.get(path, custom=custom, params=params)
+        assert r.status_code == 200, r.text
+        return list(r.json()["value"])
+
+    def action(self, path: str, custom: bool = False) -> httpx.Response:
+        return self.post(path, None, custom=custom)
+
+    def as_client(self, client_id: str, secret: str) -> ErpClient:
+        return ErpClient(self.http, token_for(self.http, client_id, secret))
+
+
+@contextmanager
+def erp_client(
+    database_url: str, clock: Callable[[], dt.datetime] | None = None, **settings: Any
+) -> Iterator[ErpClient]:
+    app = create_erp_app(
+        ErpSettings(
+            database_url=database_url,
+            admin_client_id=ADMIN_ID,
+            admin_client_secret=ADMIN_SECRET,
+            **{"webhook_delay_seconds": 0.2, **settings},
+        ),
+        clock=clock,
+    )
+    with TestClient(app) as http:
+        yield ErpClient(http, token_for(http, ADMIN_ID, ADMIN_SECRET))
     app.state.engine.dispose()

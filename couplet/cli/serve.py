@@ -1,4 +1,4 @@
-"""`couplet serve crm`: run a reference service over HTTP."""
+"""`couplet serve crm|erp`: run a reference service over HTTP."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import typer
 import uvicorn
 
 from ..apps.crm.app import create_app as create_crm
-from ..settings import CrmSettings
+from ..apps.erp.app import create_app as create_erp
+from ..settings import CrmSettings, ErpSettings
 
 serve_app = typer.Typer(help="Run a service over HTTP.", no_args_is_help=True)
 
@@ -31,4 +32,14 @@ def serve_crm(host: Host = None, port: Port = None, database_url: DbUrl = None) 
         f"couplet CRM on http://{settings.host}:{settings.port}/api/data/v9.2/ "
         f"(database {settings.database_url})"
     )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+@serve_app.command("erp")
+def serve_erp(host: Host = None, port: Port = None, database_url: DbUrl = None) -> None:
+    """The reference ERP: a Business Central API at /api/v2.0/ (settings: COUPLET_ERP_*)."""
+    settings = ErpSettings(**overrides(host=host, port=port, database_url=database_url))
+    app = create_erp(settings)
+    typer.echo(f"couplet ERP on http://{settings.host}:{settings.port}/api/v2.0/ "
+               f"(database {settings.database_url})")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -63,7 +63,9 @@ class SqlConfig:
             )
             return [dict(r.document) for r in rows]
 
-    def save_mapping_documents(self, documents: Sequence[Mapping[str, Any]], now: dt.datetime) -> None:
+    def save_mapping_documents(
+        self, documents: Sequence[Mapping[str, Any]], now: dt.datetime
+    ) -> None:
         """Replaces the whole set of mappings (import, reset) in one transaction."""
         with self.engine.begin() as conn:
             conn.execute(sa.delete(t.mapping))

@@ -17,6 +17,8 @@ from .types import json_value, parse_date, parse_datetime, parse_decimal, parse_
 
 class Dialect:
     max_page_size = 5000
+    # Dataverse caps `@odata.count` at 5000; APIs without that cap set None.
+    max_count: int | None = 5000
     namespace = "Microsoft.Dynamics.CRM"
 
     def __init__(self, model: Model) -> None:

@@ -38,7 +38,9 @@ class Field:
     `ref` lists the entities a GUID field may point to (checked on write: no dangling
     references). For a polymorphic reference, `ref_type_field` names the hidden column that
     records which of them it is. `read_only` fields are computed by the server and writes to
-    them are ignored; `hidden` fields are stored but never shown to clients.
+    them are ignored; `hidden` fields are stored but never shown to clients. `options` lists
+    the allowed values of a string enum (Business Central's API enums travel as their
+    captions, e.g. "Company").
     """
 
     name: str
@@ -53,6 +55,7 @@ class Field:
     hidden: bool = False
     label: str | None = None
     choice_labels: tuple[tuple[int, str], ...] | None = None  # labels of `choices`, when known
+    options: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def query_collection(
         total = tx.conn.execute(
             sa.select(sa.func.count()).select_from(table).where(*where)
         ).scalar()
-        body["@odata.count"] = min(int(total or 0), 5000)
+        body["@odata.count"] = _capped(int(total or 0), dialect)
     annotations = _annotations(req)
     values = [dialect.represent(entity, r, opts.select, annotations) for r in rows]
     expand_rows(tx, dialect, entity, rows, values, opts, annotations)
@@ -139,8 +139,17 @@ def _conditions(
     return where
 
 
+def _capped(total: int, dialect: Dialect | None) -> int:
+    cap = dialect.max_count if dialect is not None else Dialect.max_count
+    return total if cap is None else min(total, cap)
+
+
 def count_collection(
-    tx: Tx, entity: EntityDef, req: Request, scope: sa.ColumnElement[bool] | None = None
+    tx: Tx,
+    entity: EntityDef,
+    req: Request,
+    scope: sa.ColumnElement[bool] | None = None,
+    dialect: Dialect | None = None,
 ) -> Reply:
     require_privilege(tx, entity, "read")
     opts = parse_options(req.query, entity)
@@ -150,7 +159,8 @@ def count_collection(
         .select_from(table)
         .where(*_conditions(table, entity, opts, scope))
     ).scalar()
-    return Reply(200, raw=str(min(int(total or 0), 5000)).encode(), content_type="text/plain")
+    text = str(_capped(int(total or 0), dialect))
+    return Reply(200, raw=text.encode(), content_type="text/plain")
 
 
 def expand_rows(

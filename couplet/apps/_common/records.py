@@ -141,6 +141,13 @@ class Tx:
         # many rows pointing at one row check it once; deletes forget them.
         self._known: set[tuple[str, str]] = set()
 
+    def flush(self) -> None:
+        """Lets the rules finish work deferred to the end of the transaction (optional
+        `before_commit(tx)` hook: derived summaries that many writes touch, outbox rows)."""
+        hook = getattr(self.rules, "before_commit", None)
+        if hook is not None:
+            hook(self)
+
     # -- reads -----------------------------------------------------------------------
 
     def get(self, entity: str, key: str) -> dict[str, Any] | None:
@@ -324,6 +331,12 @@ class Tx:
             if f.choices is not None and value not in f.choices:
                 raise validation(
                     f"{value} is not a valid value for the attribute '{f.name}' of '{e.name}'.",
+                    f.name,
+                )
+            if f.options is not None and value not in f.options:
+                raise validation(
+                    f"'{value}' is not an option for '{f.name}'. The existing options are: "
+                    + ",".join(f.options),
                     f.name,
                 )
             if f.ref and f.type is FieldType.GUID:

@@ -86,6 +86,7 @@ class ODataService:
                 reply = self.router(tx, req)
                 if reply.status >= 400:
                     raise _Rollback(reply)
+                tx.flush()
                 return reply
         except _Rollback as rb:
             return rb.reply
@@ -137,9 +138,11 @@ class ODataService:
             part_req = self._part_request(item, req, {})
             try:
                 with self.transactions.begin() as conn:
-                    reply = self._run_part(self._tx(conn, principal_id, part_req), part_req)
+                    part_tx = self._tx(conn, principal_id, part_req)
+                    reply = self._run_part(part_tx, part_req)
                     if reply.status >= 400:
                         raise _Rollback(reply)
+                    part_tx.flush()
             except _Rollback as rb:
                 reply = rb.reply
             except ODataError as err:
@@ -174,6 +177,8 @@ class ODataService:
                     entity_id = reply.headers.get("OData-EntityId")
                     if part.content_id and entity_id:
                         ids[part.content_id] = entity_id
+                if tx is not None:
+                    tx.flush()
         except _Rollback as rb:
             return [(rb.reply, None)]
         except ODataError as err:

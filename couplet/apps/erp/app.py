@@ -1,0 +1,111 @@
+"""The ERP service factory: `create_app(settings)` builds the Business-Central-compatible app.
+
+One app serves two API groups under `/api`: the standard `v2.0` API and the custom
+`couplet/integration/v1.0` group, plus `POST /oauth2/token`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from ...settings import ErpSettings
+from .._common.auth import TokenIssuer
+from .._common.database import Transactions, create_schema, make_engine
+from .._common.model import Model
+from .._common.records import SYSTEM, Tx
+from .._common.service import ODataService
+from .._common.throttle import Throttle, ThrottlePolicy
+from .company_setup import create_company
+from .dialect import BusinessCentralDialect
+from .router import ErpRouter
+from .rules import ErpRules
+from .schema import CONVENTIONS
+from .security import ensure_api_user, resolver
+from .subscriptions import Subscriptions
+from .tables import BY_NAME, TABLES
+
+API_ROOT = "/api"
+
+
+def build_model() -> Model:
+    return Model((t.entity for t in TABLES), CONVENTIONS)
+
+
+def _ensure_parent_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _token_key(conn: sa.Connection, model: Model, configured: str | None) -> str:
+    """The signing key: configured, or generated once and kept in the database."""
+    if configured:
+        return configured
+    table = model.settings
+    row = conn.execute(sa.select(table.c.value).where(table.c.name == "token_key")).scalar()
+    if row:
+        return str(row)
+    key = secrets.token_urlsafe(48)
+    conn.execute(sa.insert(table).values(name="token_key", value=key))
+    return key
+
+
+def bootstrap(tx: Tx, settings: ErpSettings) -> None:
+    """Makes a fresh database usable: one company with its setup, and the admin client."""
+    if tx.first("company") is None:
+        create_company(tx, settings.company_name, settings.lcy_code, settings.tax_percent)
+    if settings.admin_client_id and settings.admin_client_secret:
+        ensure_api_user(tx, settings.admin_client_id, settings.admin_client_secret)
+
+
+def create_app(
+    settings: ErpSettings | None = None, clock: Callable[[], dt.datetime] | None = None
+) -> FastAPI:
+    settings = settings or ErpSettings()
+    now = clock or (lambda: dt.datetime.now(dt.UTC))
+    model = build_model()
+    dialect = BusinessCentralDialect(model)
+    rules = ErpRules(dict(BY_NAME))
+    _ensure_parent_dir(settings.database_url)
+    engine = make_engine(settings.database_url)
+    create_schema(engine, model)
+    transactions = Transactions(engine)
+    with transactions.begin() as conn:
+        key = _token_key(conn, model, settings.token_key)
+        bootstrap(Tx(conn, model, SYSTEM, rules, now), settings)
+        conn.execute(sa.text("SELECT 1"))
+    subscriptions = Subscriptions(settings, transactions, model, dialect, now)
+    service = ODataService(
+        model=model,
+        dialect=dialect,
+        rules=rules,
+        transactions=transactions,
+        router=ErpRouter(dialect, subscriptions.handle, API_ROOT),
+        resolve_principal=resolver(model),
+        issuer=TokenIssuer(key, "couplet-erp", settings.token_lifetime_seconds, now),
+        throttle=Throttle(
+            ThrottlePolicy(
+                settings.throttle_requests,
+                settings.throttle_window_seconds,
+                settings.throttle_concurrent,
+            )
+        ),
+        api_root=API_ROOT,
+        clock=now,
+    )
+    app = FastAPI(
+        title="couplet reference ERP (Business Central API v2.0 subset)",
+        version="2.0",
+        lifespan=subscriptions.lifespan,
+    )
+    service.mount(app)
+    app.state.service = service
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.subscriptions = subscriptions
+    return app

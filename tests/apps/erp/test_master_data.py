@@ -1,0 +1,109 @@
+"""Master data with Business Central semantics: customers and their company contacts,
+contacts, salespeople, items and resources with unit groups, codes and price lists."""
+
+from __future__ import annotations
+
+from tests.helpers import ErpClient
+
+
+def test_customer_creates_company_contact_with_business_relation(erp: ErpClient) -> None:
+    erp.create("salespeoplePurchasers", {"code": "JO", "displayName": "John Roberts"})
+    customer = erp.create("customers", {
+        "displayName": "Trey Research", "addressLine1": "153 Thomas Drive", "city": "Chicago",
+        "salespersonCode": "JO", "paymentTermsCode": "14 DAYS", "shipmentMethodCode": "EXW",
+        "creditLimit": 5000,
+    })
+    assert customer["paymentTermsId"] and customer["shipmentMethodId"]
+    contacts = erp.rows("contacts")
+    assert len(contacts) == 1
+    company = contacts[0]
+    assert company["type"] == "Company" and company["displayName"] == "Trey Research"
+    assert company["contactBusinessRelation"] == "Customer"
+    assert company["companyNumber"] == company["number"]
+    # Name and address changes flow to the company contact.
+    erp.patch(f"customers({customer['id']})", {"displayName": "Trey Research Inc."})
+    assert erp.rows("contacts")[0]["displayName"] == "Trey Research Inc."
+    person = erp.create("contacts", {"type": "Person", "firstName": "Ann", "surname": "Beebe",
+                                     "companyNumber": company["number"]})
+    assert person["displayName"] == "Ann Beebe"
+    assert person["companyName"] == "Trey Research Inc."
+    assert person["contactBusinessRelation"] == "Customer"
+    erp.patch(f"customers({customer['id']})", {"primaryContactId": person["id"]})
+    assert erp.row(f"customers({customer['id']})")["primaryContactNumber"] == person["number"]
+    r = erp.post("customers", {"displayName": "X", "salespersonCode": "NOPE"})
+    assert r.status_code == 400 and "salespersonCode" in r.text
+
+
+def test_person_contact_needs_a_company_contact(erp: ErpClient) -> None:
+    r = erp.post("contacts", {"type": "Person", "surname": "Lonely", "companyNumber": "CT999"})
+    assert r.status_code == 400 and "companyNumber" in r.text
+    loner = erp.create("contacts", {"type": "Person", "firstName": "Sam", "surname": "Solo"})
+    assert loner["contactBusinessRelation"] == "None" and loner["companyNumber"] == ""
+
+
+def test_deleting_a_customer_keeps_its_contact_without_relation(erp: ErpClient) -> None:
+    customer = erp.create("customers", {"displayName": "Gone Ltd"})
+    assert erp.delete(f"customers({customer['id']})").status_code == 204
+    contact = erp.rows("contacts")[0]
+    assert contact["contactBusinessRelation"] == "None"
+
+
+def test_items_units_and_unit_groups(erp: ErpClient) -> None:
+    item = erp.create("items", {"displayName": "ATHENS Desk", "unitPrice": 649.4,
+                                "unitCost": 506.6, "baseUnitOfMeasureCode": "PCS"})
+    assert item["number"] == "I00001" and item["type"] == "Inventory"
+    assert item["inventory"] == 0 and item["baseUnitOfMeasureId"]
+    groups = erp.rows("unitGroups", custom=True)
+    assert [(g["code"], g["sourceType"], g["sourceNumber"]) for g in groups] == [
+        ("ITEM-I00001", "Item", "I00001")]
+    units = erp.rows("itemUnitsOfMeasure", custom=True)
+    assert [(u["itemNumber"], u["code"], u["quantityPerUnitOfMeasure"]) for u in units] == [
+        ("I00001", "PCS", 1)]
+    box = erp.create("itemUnitsOfMeasure", {"itemId": item["id"], "code": "BOX",
+                                            "quantityPerUnitOfMeasure": 12}, custom=True)
+    assert box["unitOfMeasureId"]
+    r = erp.post("itemUnitsOfMeasure", {"itemId": item["id"], "code": "BOX"}, custom=True)
+    assert r.status_code == 400
+    r = erp.post("items", {"displayName": "Bad", "type": "Gadget"})
+    assert r.status_code == 400 and "type" in r.text
+    r = erp.post("items", {"displayName": "Bad", "baseUnitOfMeasureCode": "LIGHTYEAR"})
+    assert r.status_code == 400 and "baseUnitOfMeasureCode" in r.text
+    resource = erp.create("resources", {"displayName": "Installer", "unitPrice": 80,
+                                        "baseUnitOfMeasureCode": "HOUR"}, custom=True)
+    assert resource["number"] == "R0001"
+    assert erp.rows("resourceUnitsOfMeasure", custom=True)[0]["code"] == "HOUR"
+
+
+def test_code_tables(erp: ErpClient) -> None:
+    assert {c["code"] for c in erp.rows("currencies")} == {"EUR", "GBP"}
+    assert {p["code"] for p in erp.rows("paymentTerms")} >= {"14 DAYS", "30 DAYS", "CM"}
+    assert {s["code"] for s in erp.rows("shipmentMethods")} >= {"EXW", "FOB"}
+    assert {u["code"] for u in erp.rows("unitsOfMeasure")} >= {"PCS", "HOUR", "BOX"}
+    assert {a["code"] for a in erp.rows("shippingAgents", custom=True)} >= {"DHL", "UPS"}
+    accounts = {a["number"]: a for a in erp.rows("accounts")}
+    assert accounts["40400"]["displayName"] == "Freight Fees for Goods"
+    nok = erp.create("currencies", {"code": "NOK", "displayName": "Norwegian Krone",
+                                    "symbol": "kr"})
+    erp.create("currencyExchangeRates", {"currencyCode": "NOK", "startingDate": "2024-01-01",
+                                         "exchangeRateAmount": 10.5,
+                                         "relationalExchangeRateAmount": 1}, custom=True)
+    rates = erp.rows("currencyExchangeRates", custom=True,
+                     **{"$filter": f"currencyId eq {nok['id']}"})
+    assert rates[0]["currencyCode"] == "NOK" and rates[0]["exchangeRateAmount"] == 10.5
+    sp = erp.create("salespeoplePurchasers", {"code": "PS", "displayName": "Peter Saddow",
+                                              "commisionPercent": 5})
+    assert sp["commisionPercent"] == 5 and sp["blocked"] is False
+    group = erp.create("customerPriceGroups", {"code": "RETAIL"}, custom=True)
+    assert group["allowInvoiceDiscount"] is True
+
+
+def test_price_lists(erp: ErpClient) -> None:
+    erp.create("items", {"number": "1000", "displayName": "Bike", "unitPrice": 100})
+    plist = erp.create("priceLists", {"code": "S00001", "displayName": "Retail",
+                                      "status": "Active"}, custom=True)
+    line = erp.create("priceListLines", {"priceListId": plist["id"], "assetType": "Item",
+                                         "assetNumber": "1000", "unitPrice": 90}, custom=True)
+    assert line["priceListCode"] == "S00001" and line["assetId"]
+    r = erp.post("priceListLines", {"priceListId": plist["id"], "assetNumber": "NOPE"},
+                 custom=True)
+    assert r.status_code == 400 and "assetNumber" in r.text
