@@ -14,13 +14,17 @@ from functools import cached_property
 import httpx
 import sqlalchemy as sa
 
+from .connectors.business_central.connector import BusinessCentralConnector
 from .connectors.dataverse.connector import DataverseConnector
 from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredentials, error_message
 from .engine import catalogue
 from .engine.connection import Connection, Features
+from .engine.context import Context
 from .engine.errors import ConfigError, CoupletError
-from .engine.model import TableMapping
-from .engine.schedule import JobEntry
+from .engine.model import Direction, TableMapping
+from .engine.runner import RunOptions, synchronize
+from .engine.schedule import JobEntry, RunOutcome
+from .jobs.worker import Worker
 from .settings import EngineSettings
 from .store.config import SqlConfig
 from .store.db import make_engine, migrate
@@ -29,6 +33,10 @@ from .store.secrets import SecretBox, load_key
 from .store.sql_state import SqlState
 
 ClientFactory = Callable[[str], httpx.Client]
+
+
+def _ids(raw: object) -> tuple[str, ...] | None:
+    return tuple(str(i) for i in raw) if isinstance(raw, list | tuple) else None
 
 
 def default_client(base_url: str) -> httpx.Client:
@@ -130,6 +138,49 @@ class Engine:
         return DataverseConnector(
             self.session(c.crm_url, c.crm_client_id, c.crm_client_secret), c.crm_url
         )
+
+    @cached_property
+    def erp(self) -> BusinessCentralConnector:
+        c = self.connection()
+        return BusinessCentralConnector(
+            self.session(c.erp_url, c.erp_client_id, c.erp_client_secret), c.erp_url, c.erp_company
+        )
+
+    def context(self) -> Context:
+        """Everything a synchronization needs, over the real systems and the SQL state."""
+        connection = self.connection()
+        if not connection.enabled:
+            raise ConfigError("Synchronization is not enabled: run `couplet setup --enable`.")
+        return Context(
+            erp=self.erp,
+            crm=self.crm,
+            state=self.state,
+            clock=self.clock,
+            mappings=self.mappings(),
+            options=self.crm,
+        )
+
+    def run_entry(self, entry: JobEntry) -> RunOutcome:
+        """What the worker does with a job queue entry: a recurring entry runs its mapping;
+        a one-off entry (synchronize now) runs the mapping its payload names, for its rows."""
+        if entry.kind != "mapping":
+            raise ConfigError(f"No runner for jobs of kind '{entry.kind}'.")
+        payload = dict(entry.payload)
+        name = str(payload.get("mapping", entry.name))
+        options = None
+        if entry.one_off:
+            direction = payload.get("direction")
+            options = RunOptions(
+                direction=Direction(str(direction)) if direction else None,
+                force_modify=bool(payload.get("force_modify", False)),
+                erp_ids=_ids(payload.get("erp_ids")),
+                crm_ids=_ids(payload.get("crm_ids")),
+            )
+        jobs = synchronize(self.context(), name, options)
+        return RunOutcome(idle=all(j.idle for j in jobs))
+
+    def worker(self) -> Worker:
+        return Worker(self.queue, self.run_entry, self.clock)
 
     def close(self) -> None:
         for client in self._clients:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from .couplings import couple, create_in_crm, create_in_erp, match, uncouple
 from .demo import demo
+from .log import errors, jobs, skipped
 from .mappings import mappings_app
 from .seed import seed_app
 from .serve import serve_app
 from .setup import setup
+from .sync import full_sync_command, sync, worker
 
 app = typer.Typer(
     help="couplet connects a CRM and an ERP across lead-to-cash.",
@@ -20,6 +23,17 @@ app.add_typer(seed_app, name="seed")
 app.command("demo")(demo)
 app.command("setup")(setup)
 app.add_typer(mappings_app, name="mappings")
+app.command("sync")(sync)
+app.command("full-sync")(full_sync_command)
+app.command("couple")(couple)
+app.command("create-in-crm")(create_in_crm)
+app.command("create-in-erp")(create_in_erp)
+app.command("uncouple")(uncouple)
+app.command("match")(match)
+app.command("jobs")(jobs)
+app.command("errors")(errors)
+app.command("skipped")(skipped)
+app.command("worker")(worker)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -40,6 +40,8 @@ def serve_erp(host: Host = None, port: Port = None, database_url: DbUrl = None) 
     """The reference ERP: a Business Central API at /api/v2.0/ (settings: COUPLET_ERP_*)."""
     settings = ErpSettings(**overrides(host=host, port=port, database_url=database_url))
     app = create_erp(settings)
-    typer.echo(f"couplet ERP on http://{settings.host}:{settings.port}/api/v2.0/ "
-               f"(database {settings.database_url})")
+    typer.echo(
+        f"couplet ERP on http://{settings.host}:{settings.port}/api/v2.0/ "
+        f"(database {settings.database_url})"
+    )
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -72,8 +72,12 @@ def _failed_dependency(request_id: str, cause: str) -> dict[str, Any]:
         "id": request_id,
         "status": 424,
         "headers": {},
-        "body": {"error": {"code": "FailedDependency",
-                           "message": f"Not run or undone because request {cause} failed."}},
+        "body": {
+            "error": {
+                "code": "FailedDependency",
+                "message": f"Not run or undone because request {cause} failed.",
+            }
+        },
     }
 
 

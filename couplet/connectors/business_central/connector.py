@@ -62,6 +62,7 @@ CODE_REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("contacts", "salespersonCode"): ("salespeoplePurchasers", "code"),
 }
 READ_HEADERS = {"Accept": "application/json"}
+EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 
 
 class BusinessCentralConnector:
@@ -160,6 +161,10 @@ class BusinessCentralConnector:
                 if target is not None:
                     found = codes[key].get(str(value)) if value else None
                     values[key] = Ref(target[0], found) if found else None
+                elif value == "" or value == EMPTY_GUID:
+                    # Business Central has no nulls: blank text and the empty GUID mean "no
+                    # value", which the engine (and Dataverse) call None.
+                    values[key] = None
                 else:
                     values[key] = Decimal(repr(value)) if isinstance(value, float) else value
             rows.append(

@@ -1,0 +1,221 @@
+"""`couplet sync`, `full-sync` and `worker`: running synchronization."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from ..engine import full_sync, shapes
+from ..engine.errors import ConfigError
+from ..engine.manual import synchronize_now
+from ..engine.mapping import dependency_order
+from ..engine.model import Direction, JobLog
+from ..engine.runner import RunOptions, synchronize
+from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
+
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
+Ids = Annotated[list[str] | None, typer.Option(help="Record GUID (repeat for several)")]
+
+
+def show_jobs(jobs: list[JobLog], json_output: bool, title: str = "Synchronization jobs") -> None:
+    if json_output:
+        print_json([shapes.job(j) for j in jobs])
+        return
+    print_table(
+        title,
+        ["Mapping", "Direction", "Ins", "Mod", "Del", "Unch", "Skip", "Fail", "Coupled", "Message"],
+        [
+            [
+                j.mapping,
+                j.direction.value,
+                j.inserted,
+                j.modified,
+                j.deleted,
+                j.unchanged,
+                j.skipped,
+                j.failed,
+                j.coupled,
+                j.message,
+            ]
+            for j in jobs
+        ],
+    )
+
+
+def exit_for_failures(jobs: list[JobLog]) -> None:
+    if any(j.failed for j in jobs):
+        raise typer.Exit(EXIT_FAILED_RECORDS)
+
+
+def sync(
+    mappings: Annotated[list[str] | None, typer.Argument(help="Mappings (all if none)")] = None,
+    direction: Annotated[Direction | None, typer.Option(help="Only this direction")] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Send every record again, coupled or not (full synchronization of these mappings)",
+        ),
+    ] = False,
+    erp_id: Ids = None,
+    crm_id: Ids = None,
+    json_output: Json = False,
+    database_url: DbUrl = None,
+) -> None:
+    """Synchronize modified records now (all mappings in dependency order), or one record."""
+    with engine_session(database_url) as engine:
+        ctx = engine.context()
+        if erp_id or crm_id:
+            if not mappings or len(mappings) != 1:
+                raise ConfigError("Name exactly one mapping to synchronize single records.")
+            mapping = ctx.mapping(mappings[0])
+            result = synchronize_now(
+                ctx,
+                mapping.name,
+                direction or mapping.direction,
+                erp_ids=erp_id or (),
+                crm_ids=crm_id or (),
+            )
+            if json_output:
+                print_json(
+                    {
+                        "summary": result.summary,
+                        "skipped": result.skipped,
+                        "jobs": [shapes.job(j) for j in result.jobs],
+                    }
+                )
+            else:
+                console.print(result.summary)
+                for source, why in result.skipped.items():
+                    console.print(f"  skipped {source}: {why}")
+                show_jobs(list(result.jobs), False)
+            exit_for_failures(list(result.jobs))
+            return
+        names = mappings or [n for wave in dependency_order(ctx.mappings.values()) for n in wave]
+        unknown = [n for n in names if n not in ctx.mappings]
+        if unknown:
+            raise ConfigError(f"No mapping named {', '.join(unknown)}.")
+        jobs: list[JobLog] = []
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=json_output,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("Synchronizing", total=len(names))
+            for name in names:
+                progress.update(task, description=f"Synchronizing {name}")
+                options = RunOptions(direction=direction)
+                if full:
+                    options = RunOptions(
+                        direction=direction,
+                        force_modify=True,
+                        only_coupled=False,
+                        watermark_key=f"{name}#full-{uuid.uuid4().hex[:8]}",
+                    )
+                jobs += synchronize(ctx, name, options)
+                progress.advance(task)
+        show_jobs(jobs, json_output)
+        exit_for_failures(jobs)
+
+
+def full_sync_command(
+    start: Annotated[bool, typer.Option("--start", help="Start the lines that are ready")] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="Run every wave until done (implied by --start: runs happen in this process)",
+        ),
+    ] = False,
+    json_output: Json = False,
+    database_url: DbUrl = None,
+) -> None:
+    """The full synchronization review: a recommendation per mapping; --start runs it in
+    dependency waves (resumable: running it again continues where it stopped)."""
+    with engine_session(database_url) as engine:
+        ctx = engine.context()
+        lines = full_sync.review(ctx)
+        if start or wait:
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=console,
+                disable=json_output,
+                transient=True,
+            ) as progress:
+                progress.add_task("Full synchronization in dependency waves…")
+                lines = full_sync.start(ctx)
+        rows = [
+            {
+                "name": x.name,
+                "direction": x.direction.value,
+                "recommendation": x.recommendation.value,
+                "status": x.status.value,
+                "erp_to_crm": x.erp_to_crm_status.value,
+                "crm_to_erp": x.crm_to_erp_status.value,
+                "dependencies": list(x.dependencies),
+                "message": x.message,
+            }
+            for x in lines
+        ]
+        if json_output:
+            print_json(rows)
+        else:
+            print_table(
+                "Full synchronization review",
+                [
+                    "Mapping",
+                    "Direction",
+                    "Recommendation",
+                    "Status",
+                    "ERP→CRM",
+                    "CRM→ERP",
+                    "Message",
+                ],
+                [
+                    [
+                        r["name"],
+                        r["direction"],
+                        r["recommendation"],
+                        r["status"],
+                        r["erp_to_crm"],
+                        r["crm_to_erp"],
+                        r["message"],
+                    ]
+                    for r in rows
+                ],
+            )
+        if any(
+            "error" in (x.status.value, x.erp_to_crm_status.value, x.crm_to_erp_status.value)
+            for x in lines
+        ):
+            raise typer.Exit(EXIT_FAILED_RECORDS)
+
+
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run what is due, then stop")] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between looks at the job queue")] = 1.0,
+    database_url: DbUrl = None,
+) -> None:
+    """Run scheduled jobs: each mapping's recurring job, one-off jobs; Ctrl-C stops."""
+    with engine_session(database_url) as engine:
+        work = engine.worker()
+        if once:
+            ran = work.run_until_idle()
+            console.print(f"Ran {ran} job(s).")
+            return
+        stop = threading.Event()
+        console.print(f"Worker {work.name} running; Ctrl-C stops it.")
+        try:
+            work.run_forever(stop, poll)
+        except KeyboardInterrupt:
+            stop.set()

@@ -1,0 +1,81 @@
+"""Both reference services in-process and the engine talking to them over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from couplet.apps.crm.app import create_app as create_crm
+from couplet.apps.erp.app import create_app as create_erp
+from couplet.cli import common
+from couplet.settings import CrmSettings, EngineSettings, ErpSettings
+from couplet.wiring import Engine, open_engine
+from tests.helpers import CrmClient, ErpClient, token_for
+
+CRM, ERP = "http://crm.test", "http://erp.test"
+SETUP = [
+    "--crm-url",
+    CRM,
+    "--crm-client-id",
+    "crm-app",
+    "--crm-client-secret",
+    "crm-pw",
+    "--erp-url",
+    ERP,
+    "--erp-client-id",
+    "erp-app",
+    "--erp-client-secret",
+    "erp-pw",
+]
+
+
+@dataclass
+class Systems:
+    crm: CrmClient
+    erp: ErpClient
+    engine_url: str
+
+    def engine(self) -> Engine:
+        return common.engine_factory(EngineSettings(database_url=self.engine_url))
+
+
+@pytest.fixture
+def systems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems]:
+    crm_app = create_crm(
+        CrmSettings(
+            database_url=f"sqlite:///{tmp_path}/crm.db",
+            admin_client_id="crm-app",
+            admin_client_secret="crm-pw",
+        )
+    )
+    erp_app = create_erp(
+        ErpSettings(
+            database_url=f"sqlite:///{tmp_path}/erp.db",
+            admin_client_id="erp-app",
+            admin_client_secret="erp-pw",
+            webhook_delay_seconds=0.1,
+        )
+    )
+
+    def clients(base_url: str) -> httpx.Client:
+        app = {CRM: crm_app, ERP: erp_app}.get(base_url)
+        assert app is not None, base_url
+        return TestClient(app, base_url=base_url)
+
+    monkeypatch.setattr(
+        common, "engine_factory", lambda settings: open_engine(settings, client_factory=clients)
+    )
+    with (
+        TestClient(crm_app, base_url=CRM) as crm_http,
+        TestClient(erp_app, base_url=ERP) as erp_http,
+    ):
+        crm = CrmClient(crm_http, token_for(crm_http, "crm-app", "crm-pw"))
+        erp = ErpClient(erp_http, token_for(erp_http, "erp-app", "erp-pw"))
+        yield Systems(crm, erp, f"sqlite:///{tmp_path}/engine.db")
+    crm_app.state.engine.dispose()
+    erp_app.state.engine.dispose()
