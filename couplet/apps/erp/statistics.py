@@ -49,14 +49,16 @@ def before_read(tx: Tx, entity: str, company_id: str) -> None:
             refresh_customer(tx, customer_id)
 
 
-def _upsert(tx: Tx, entity: str, key_field: str, key: str, company_id: str,
-            values: dict[str, Any]) -> None:
+def _upsert(
+    tx: Tx, entity: str, key_field: str, key: str, company_id: str, values: dict[str, Any]
+) -> None:
     row = tx.first(entity, **{key_field: key})
     if row is None:
         insert_system(tx, entity, {"companyId": company_id, key_field: key, **values})
         return
     changed = {
-        k: v for k, v in values.items()
+        k: v
+        for k, v in values.items()
         if (d(row.get(k)) != v if isinstance(v, Decimal) else row.get(k) != v)
     }
     if changed:
@@ -67,8 +69,13 @@ def _order_amounts(tx: Tx, customer_id: str) -> tuple[Decimal, Decimal]:
     headers = tx.model.table("salesOrder")
     lines = tx.model.table("salesOrderLine")
     query = (
-        sa.select(lines.c.quantity, lines.c.shippedQuantity, lines.c.invoicedQuantity,
-                  lines.c.netAmountIncludingTax, headers.c.currencyFactor)
+        sa.select(
+            lines.c.quantity,
+            lines.c.shippedQuantity,
+            lines.c.invoicedQuantity,
+            lines.c.netAmountIncludingTax,
+            headers.c.currencyFactor,
+        )
         .join(headers, headers.c.id == lines.c.documentId)
         .where(headers.c.customerId == customer_id, lines.c.lineType != "Comment")
     )
@@ -77,8 +84,9 @@ def _order_amounts(tx: Tx, customer_id: str) -> tuple[Decimal, Decimal]:
         quantity, amount = d(row.quantity), d(row.netAmountIncludingTax)
         shipped, invoiced = d(row.shippedQuantity), d(row.invoicedQuantity)
         outstanding += to_lcy(share(amount, quantity - shipped, quantity), row.currencyFactor)
-        shipped_not_invoiced += to_lcy(share(amount, shipped - invoiced, quantity),
-                                       row.currencyFactor)
+        shipped_not_invoiced += to_lcy(
+            share(amount, shipped - invoiced, quantity), row.currencyFactor
+        )
     return outstanding, shipped_not_invoiced
 
 
@@ -86,7 +94,8 @@ def _draft_invoices(tx: Tx, customer_id: str) -> Decimal:
     table = tx.model.table("salesInvoice")
     rows = tx.conn.execute(
         sa.select(table.c.totalAmountIncludingTax, table.c.currencyFactor).where(
-            table.c.customerId == customer_id, table.c.posted.is_(False))
+            table.c.customerId == customer_id, table.c.posted.is_(False)
+        )
     )
     return sum((to_lcy(d(r.totalAmountIncludingTax), r.currencyFactor) for r in rows), ZERO)
 
@@ -99,25 +108,32 @@ def refresh_customer(tx: Tx, customer_id: str) -> None:
     entries = tx.model.table("customerLedgerEntry")
     overdue = tx.conn.execute(
         sa.select(sa.func.coalesce(sa.func.sum(entries.c.remainingAmountLcy), 0)).where(
-            entries.c.customerId == customer_id, entries.c.open.is_(True),
-            entries.c.dueDate < today)
+            entries.c.customerId == customer_id, entries.c.open.is_(True), entries.c.dueDate < today
+        )
     ).scalar()
     balance = d(total(tx, "customerLedgerEntry", "remainingAmountLcy", customerId=customer_id))
     outstanding, shipped = _order_amounts(tx, customer_id)
     invoices = _draft_invoices(tx, customer_id)
-    _upsert(tx, "customerStatistic", "customerId", customer_id, customer["companyId"], {
-        "customerNumber": customer["number"],
-        "customerName": customer["displayName"],
-        "balance": balance,
-        "outstandingOrders": outstanding,
-        "shippedNotInvoiced": shipped,
-        "outstandingInvoices": invoices,
-        "total": balance + outstanding + shipped + invoices,
-        "creditLimit": d(customer["creditLimit"]),
-        "overdueAmounts": d(overdue),
-        "overdueAsOfDate": today,
-        "totalSales": d(total(tx, "customerLedgerEntry", "salesLcy", customerId=customer_id)),
-    })
+    _upsert(
+        tx,
+        "customerStatistic",
+        "customerId",
+        customer_id,
+        customer["companyId"],
+        {
+            "customerNumber": customer["number"],
+            "customerName": customer["displayName"],
+            "balance": balance,
+            "outstandingOrders": outstanding,
+            "shippedNotInvoiced": shipped,
+            "outstandingInvoices": invoices,
+            "total": balance + outstanding + shipped + invoices,
+            "creditLimit": d(customer["creditLimit"]),
+            "overdueAmounts": d(overdue),
+            "overdueAsOfDate": today,
+            "totalSales": d(total(tx, "customerLedgerEntry", "salesLcy", customerId=customer_id)),
+        },
+    )
 
 
 def refresh_item(tx: Tx, item_id: str) -> None:
@@ -127,16 +143,26 @@ def refresh_item(tx: Tx, item_id: str) -> None:
             tx.delete("itemAvailability", row["id"], internal=True)
         return
     lines = tx.model.table("salesOrderLine")
-    on_orders = d(tx.conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(lines.c.quantity - lines.c.shippedQuantity), 0))
-        .where(lines.c.itemId == item_id)
-    ).scalar())
+    on_orders = d(
+        tx.conn.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(lines.c.quantity - lines.c.shippedQuantity), 0)
+            ).where(lines.c.itemId == item_id)
+        ).scalar()
+    )
     inventory = d(item["inventory"])
-    _upsert(tx, "itemAvailability", "itemId", item_id, item["companyId"], {
-        "itemNumber": item["number"],
-        "displayName": item["displayName"],
-        "inventory": inventory,
-        "quantityOnSalesOrders": on_orders,
-        "availableInventory": inventory - on_orders,
-        "baseUnitOfMeasureCode": item.get("baseUnitOfMeasureCode") or "",
-    })
+    _upsert(
+        tx,
+        "itemAvailability",
+        "itemId",
+        item_id,
+        item["companyId"],
+        {
+            "itemNumber": item["number"],
+            "displayName": item["displayName"],
+            "inventory": inventory,
+            "quantityOnSalesOrders": on_orders,
+            "availableInventory": inventory - on_orders,
+            "baseUnitOfMeasureCode": item.get("baseUnitOfMeasureCode") or "",
+        },
+    )
