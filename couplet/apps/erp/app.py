@@ -29,12 +29,15 @@ from .schema import CONVENTIONS
 from .security import ensure_api_user, resolver
 from .subscriptions import Subscriptions
 from .tables import BY_NAME, TABLES
+from .webhooks import add_outbox
 
 API_ROOT = "/api"
 
 
 def build_model() -> Model:
-    return Model((t.entity for t in TABLES), CONVENTIONS)
+    model = Model((t.entity for t in TABLES), CONVENTIONS)
+    add_outbox(model)
+    return model
 
 
 def _ensure_parent_dir(url: str) -> None:

@@ -196,7 +196,39 @@ def _account_before_delete(tx: Tx, row: Row) -> None:
         raise _bad(f"G/L account {row['number']} is the freight account in sales setup.")
 
 
+def _sales_setup(tx: Tx, old: Row, changes: Row) -> None:
+    """The write-in product and the freight account must exist (integration §5.2)."""
+    merged = {**old, **changes}
+    number = merged.get("writeInProductNumber")
+    if "writeInProductNumber" in changes or "writeInProductType" in changes:
+        entity = "item" if merged.get("writeInProductType") == "Item" else "resource"
+        if number and tx.first(entity, companyId=old["companyId"], number=number) is None:
+            raise unknown("writeInProductNumber", number, entity + "s")
+    freight = changes.get("freightAccountNumber")
+    if freight and tx.first("account", companyId=old["companyId"], number=freight) is None:
+        raise unknown("freightAccountNumber", freight, "accounts")
+    if d(merged.get("defaultTaxPercent")) < 0:
+        raise _bad("defaultTaxPercent must not be negative.", "defaultTaxPercent")
+
+
+def _note(tx: Tx, values: Row) -> None:
+    parents = {
+        "Sales Order": "salesOrder",
+        "Sales Quote": "salesQuote",
+        "Sales Invoice": "salesInvoice",
+        "Customer": "customer",
+        "Item": "item",
+    }
+    parent = tx.get(parents[values.get("parentType") or "Sales Order"], values["parentId"])
+    if parent is None or parent.get("companyId") != values["companyId"]:
+        raise unknown("parentId", values["parentId"], f"{values.get('parentType')} records")
+    values["createdDateTime"] = values.get("createdDateTime") or tx.now
+    values["createdBy"] = values.get("createdBy") or tx.principal.name[:50]
+
+
 HOOKS = {
+    "salesSetup": Hooks(before_update=_sales_setup),
+    "note": Hooks(before_insert=_note),
     "item": Hooks(
         before_insert=_asset_before_insert,
         before_update=_asset_before_update("item"),

@@ -4,7 +4,6 @@ ship and invoice. Every change recomputes the header's totals."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -255,5 +254,3 @@ HOOKS = {
     )
     for line in HEADERS
 }
-
-__all__ = ["HOOKS", "Decimal", "sales_setup"]

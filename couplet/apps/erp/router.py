@@ -24,7 +24,7 @@ from .actions import ActionContext, find_action
 from .dialect import BusinessCentralDialect
 from .filters import check_filter
 from .schema import CUSTOM, STANDARD, Table
-from .tables import sets_of
+from .tables import BY_NAME, sets_of
 
 _GROUP = re.compile(r"^(?P<group>v2\.0|couplet/integration/v1\.0)(?:/(?P<rest>.*))?$")
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z_$][A-Za-z0-9_.$]*)(?:\((?P<key>[^()]*)\))?$")
@@ -168,9 +168,8 @@ class ErpRouter:
         child_key = self._row_key(tx, target, child.group("key"), company_id, parent)
         return self._single(tx, req, target, child_key)
 
-    def _table(self, entity: str) -> Table:
-        from .tables import BY_NAME
-
+    @staticmethod
+    def _table(entity: str) -> Table:
         return BY_NAME[entity]
 
     def _row_key(

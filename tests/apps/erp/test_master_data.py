@@ -107,3 +107,25 @@ def test_price_lists(erp: ErpClient) -> None:
     r = erp.post("priceListLines", {"priceListId": plist["id"], "assetNumber": "NOPE"},
                  custom=True)
     assert r.status_code == 400 and "assetNumber" in r.text
+
+
+def test_sales_setup_and_notes(erp: ErpClient) -> None:
+    setup = erp.rows("salesSetup", custom=True)[0]
+    r = erp.patch(f"salesSetup({setup['id']})", {"writeInProductNumber": "NOPE"}, custom=True)
+    assert r.status_code == 400 and "writeInProductNumber" in r.text
+    r = erp.patch(f"salesSetup({setup['id']})", {"freightAccountNumber": "99999"}, custom=True)
+    assert r.status_code == 400 and "freightAccountNumber" in r.text
+    erp.create("resources", {"number": "WRITEIN", "displayName": "Write-in"}, custom=True)
+    r = erp.patch(f"salesSetup({setup['id']})", {"writeInProductType": "Resource",
+                                                 "writeInProductNumber": "WRITEIN",
+                                                 "freightAccountNumber": ""}, custom=True)
+    assert r.status_code == 200 and r.json()["writeInProductNumber"] == "WRITEIN"
+    assert erp.delete(f"salesSetup({setup['id']})", custom=True).status_code == 405
+    customer = erp.create("customers", {"displayName": "Noted"})
+    note = erp.create("notes", {"parentType": "Customer", "parentId": customer["id"],
+                                "title": "Call back", "note": "Asked for a discount."},
+                      custom=True)
+    assert note["createdBy"] and note["createdDateTime"] > "2000"
+    r = erp.post("notes", {"parentType": "Sales Order", "parentId": customer["id"]},
+                 custom=True)
+    assert r.status_code == 400 and "parentId" in r.text
