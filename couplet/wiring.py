@@ -21,7 +21,7 @@ from .engine import catalogue
 from .engine.connection import Connection, Features
 from .engine.context import Context
 from .engine.errors import ConfigError, CoupletError
-from .engine.model import Direction, TableMapping
+from .engine.model import Condition, Direction, Op, TableMapping
 from .engine.runner import RunOptions, synchronize
 from .engine.schedule import JobEntry, RunOutcome
 from .jobs.worker import Worker
@@ -58,6 +58,7 @@ class Engine:
     client_factory: ClientFactory = default_client
     sleep: Callable[[float], None] | None = None
     _clients: list[httpx.Client] = field(default_factory=list)
+    _lcy_currency: str | None = None
 
     def connection(self) -> Connection:
         connection = self.config.connection()
@@ -151,14 +152,43 @@ class Engine:
         connection = self.connection()
         if not connection.enabled:
             raise ConfigError("Synchronization is not enabled: run `couplet setup --enable`.")
+        mappings = self.mappings()
         return Context(
             erp=self.erp,
             crm=self.crm,
             state=self.state,
             clock=self.clock,
-            mappings=self.mappings(),
+            mappings=mappings,
             options=self.crm,
+            blanks=self._blanks(mappings),
         )
+
+    def _blanks(self, mappings: dict[str, TableMapping]) -> dict[str, str]:
+        """Business Central leaves the currency blank for its local currency (LCY), which
+        the CRM holds as a currency row with that ISO code: that row stands for blank."""
+        currency = next(
+            (m for m in mappings.values() if m.crm_table == "transactioncurrencies"), None
+        )
+        if currency is None:
+            return {}
+        if self._lcy_currency is None:
+            response = self.erp.session.request("GET", self.erp.url("companyInformation"))
+            rows = response.json().get("value", []) if response.status_code == 200 else []
+            code = str(rows[0].get("currencyCode") or "") if rows else ""
+            found = (
+                [
+                    r
+                    for page in self.crm.query(
+                        "transactioncurrencies",
+                        filters=(Condition("isocurrencycode", Op.EQ, code),),
+                    )
+                    for r in page
+                ]
+                if code
+                else []
+            )
+            self._lcy_currency = found[0].id if found else ""
+        return {currency.name: self._lcy_currency} if self._lcy_currency else {}
 
     def run_entry(self, entry: JobEntry) -> RunOutcome:
         """What the worker does with a job queue entry: a recurring entry runs its mapping;

@@ -1,93 +1,246 @@
-"""`couplet demo`: a fresh, seeded reference CRM on this machine, ready to click and curl.
+"""`couplet demo`: both reference services, sample data, the engine, a full synchronization
+with progress, then the engine's web app and scheduled incremental sync until Ctrl-C.
 
-Until the ERP and the engine join it, the demo is the CRM alone: a new SQLite database under
-`.couplet/`, sample data, and an admin application user with fixed, printed credentials.
+Everything lives in fresh SQLite databases under `.couplet/demo/`, with fixed, printed
+credentials (the demo is local and throwaway; stable credentials are easier to paste).
 """
 
 from __future__ import annotations
 
-import socket
+import dataclasses
+import random
+import shutil
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..apps.crm.app import API_ROOT
 from ..apps.crm.app import create_app as create_crm
 from ..apps.crm.seed import open_crm_tx, seed_crm
-from ..settings import CrmSettings
+from ..apps.erp.app import create_app as create_erp
+from ..engine import full_sync
+from ..engine.connection import Connection
+from ..engine.model import FullSyncLine
+from ..settings import CrmSettings, EngineSettings, ErpSettings
+from ..web.app import create_app as create_web
+from ..wiring import Engine, open_engine
+from . import servers
+from .common import EXIT_CONFIG
 
-DEMO_DIR = Path(".couplet")
-DEMO_DB = "demo-crm.db"
-# Fixed on purpose: the demo is local and throwaway, and printed credentials that never
-# change are easier to paste into other tools than generated ones.
-ADMIN_CLIENT_ID = "couplet-admin"
-ADMIN_CLIENT_SECRET = "couplet-demo-secret"
+DEMO_DIR = Path(".couplet") / "demo"
+CRM_CLIENT = ("couplet-crm-admin", "couplet-demo-secret")
+ERP_CLIENT = ("couplet-erp-admin", "couplet-demo-secret")
+SCHEDULE_SECONDS = 30  # incremental sync in the demo runs every half minute
+
+COMPANIES = [
+    "Alpine Ski House",
+    "Bellows College",
+    "Best For You Organics",
+    "Contoso Pharmaceuticals",
+    "Fabrikam Residences",
+    "First Up Consultants",
+    "Humongous Insurance",
+    "Lamna Healthcare",
+    "Liberty Delightful",
+    "Lucerne Publishing",
+    "Margie's Travel",
+    "Northwind Traders",
+    "Proseware",
+    "Relecloud",
+    "Southridge Video",
+    "Tailspin Toys",
+    "The Phone Company",
+    "VanArsdel",
+    "Wide World Importers",
+    "Woodgrove Bank",
+]
+ITEMS = [
+    ("Touring Bike", 1200),
+    ("Mountain Bike", 950),
+    ("City Bike", 640),
+    ("Bike Helmet", 65),
+    ("Water Bottle", 9),
+    ("Saddle Bag", 38),
+    ("LED Lamp Set", 29),
+    ("Repair Kit", 19),
+]
 
 
 def demo(
-    accounts: Annotated[int, typer.Option(min=1, help="Sample accounts to seed.")] = 50,
+    accounts: Annotated[int, typer.Option(min=1, help="Sample CRM accounts.")] = 40,
+    customers: Annotated[int, typer.Option(min=1, help="Sample ERP-only customers.")] = 15,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port of the CRM.")] = 8101,
+    crm_port: int = 8101,
+    erp_port: int = 8102,
+    engine_port: int = 8100,
+    stop_after_sync: Annotated[
+        bool,
+        typer.Option("--stop-after-sync", help="Stop after the full synchronization (for scripts)"),
+    ] = False,
 ) -> None:
-    """Start a seeded reference CRM on a fresh demo database; Ctrl-C stops it."""
+    """Run the whole thing: CRM, ERP, sample data, full sync, web app and scheduler."""
     console = Console()
-    if not _port_free(host, port):
+    busy = [p for p in (crm_port, erp_port, engine_port) if not servers.port_free(host, p)]
+    if busy:
         console.print(
-            f"[red]Port {port} on {host} is in use[/red]; stop what runs there or pass --port."
+            f"[red]Port(s) {', '.join(map(str, busy))} on {host} in use[/red]; stop "
+            "what runs there or pass --crm-port/--erp-port/--engine-port."
         )
-        raise typer.Exit(2)
-    database = _fresh_database(DEMO_DIR / DEMO_DB)
-    settings = CrmSettings(
-        database_url=f"sqlite:///{database}",
+        raise typer.Exit(EXIT_CONFIG)
+    if DEMO_DIR.exists():
+        shutil.rmtree(DEMO_DIR)
+    DEMO_DIR.mkdir(parents=True)
+    crm_settings = CrmSettings(
+        database_url=f"sqlite:///{DEMO_DIR}/crm.db",
         host=host,
-        port=port,
-        admin_client_id=ADMIN_CLIENT_ID,
-        admin_client_secret=ADMIN_CLIENT_SECRET,
+        port=crm_port,
+        admin_client_id=CRM_CLIENT[0],
+        admin_client_secret=CRM_CLIENT[1],
     )
-    with console.status("Seeding the CRM…"), open_crm_tx(settings) as tx:
+    erp_settings = ErpSettings(
+        database_url=f"sqlite:///{DEMO_DIR}/erp.db",
+        host=host,
+        port=erp_port,
+        admin_client_id=ERP_CLIENT[0],
+        admin_client_secret=ERP_CLIENT[1],
+        webhook_delay_seconds=5,
+    )
+    with console.status("Seeding the CRM…"), open_crm_tx(crm_settings) as tx:
         counts = seed_crm(tx, accounts=accounts)
-    app = create_crm(settings)
-    base = f"http://{host}:{port}"
     console.print(
-        f"[bold]couplet demo[/bold]: reference CRM with {counts['accounts']} accounts, "
-        f"{counts['contacts']} contacts, {counts['products']} products, "
-        f"{counts['quotes']} quotes and {counts['salesorders']} orders "
-        f"(database {database})."
+        f"CRM: {counts['accounts']} accounts, {counts['contacts']} contacts, "
+        f"{counts['products']} products, {counts['quotes']} quotes."
     )
-    console.print(f"  Web API:       {base}{API_ROOT}/")
-    console.print(f"  Client id:     {ADMIN_CLIENT_ID}")
-    console.print(f"  Client secret: {ADMIN_CLIENT_SECRET}")
-    console.print("  Get a token, then read accounts:", highlight=False)
+    running = [
+        servers.start("CRM", create_crm(crm_settings), host, crm_port),
+        servers.start("ERP", create_erp(erp_settings), host, erp_port),
+    ]
+    engine = open_engine(EngineSettings(database_url=f"sqlite:///{DEMO_DIR}/engine.db"))
+    stop = threading.Event()
+    try:
+        _connect(engine, running[0].url, running[1].url)
+        _seed_erp(engine, console, customers)
+        _full_sync(engine, console)
+        if stop_after_sync:
+            return
+        _short_schedule(engine)
+        web = servers.start("engine", create_web(engine), host, engine_port)
+        running.append(web)
+        worker = threading.Thread(
+            target=engine.worker().run_forever, args=(stop, 1.0), name="worker", daemon=True
+        )
+        worker.start()
+        _print_access(console, running)
+        stop.wait()
+    except KeyboardInterrupt:
+        console.print("Stopping…")
+    finally:
+        stop.set()
+        for server in reversed(running):
+            server.stop()
+        engine.close()
+
+
+def _connect(engine: Engine, crm_url: str, erp_url: str) -> None:
+    connection = Connection(
+        crm_url=crm_url,
+        crm_client_id=CRM_CLIENT[0],
+        crm_client_secret=CRM_CLIENT[1],
+        erp_url=erp_url,
+        erp_client_id=ERP_CLIENT[0],
+        erp_client_secret=ERP_CLIENT[1],
+        enabled=True,
+    ).validate()
+    engine.config.save_connection(connection, engine.clock())
+    engine.reset_mappings()
+
+
+def _seed_erp(engine: Engine, console: Console, customers: int) -> None:
+    """Some customers the CRM also has (match-based coupling pairs them), some only here,
+    and the item catalogue - written through the engine's own ERP connector."""
+    rng = random.Random(7)
+    shared = []
+    for page in engine.crm.query("accounts"):
+        shared += [str(r.values["name"]) for r in page if r.values.get("customertypecode") == 3]
+    rows = [{"displayName": name, "city": "Seattle"} for name in shared[:10]]
+    rows += [
+        {
+            "displayName": name,
+            "city": rng.choice(["Atlanta", "Denver", "Oslo", "Lyon"]),
+            "phoneNumber": f"+1 425 555 {rng.randint(100, 999):04d}",
+        }
+        for name in COMPANIES[:customers]
+    ]
+    results = engine.erp.insert_many("customers", rows)
+    results += engine.erp.insert_many(
+        "items", [{"displayName": n, "unitPrice": p} for n, p in ITEMS]
+    )
+    failed = [r.error for r in results if not r.ok]
+    if failed:
+        raise typer.BadParameter(f"seeding the ERP failed: {failed[0]}")
     console.print(
-        f"    TOKEN=$(curl -s {base}/oauth2/token -d grant_type=client_credentials \\\n"
-        f"      -d client_id={ADMIN_CLIENT_ID} -d client_secret={ADMIN_CLIENT_SECRET} \\\n"
-        "      | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
-        f'    curl -H "Authorization: Bearer $TOKEN" '
-        f"'{base}{API_ROOT}/accounts?$select=name,accountnumber&$top=5'",
+        f"ERP: {len(rows)} customers ({min(len(shared), 10)} also in the CRM), {len(ITEMS)} items."
+    )
+
+
+def _full_sync(engine: Engine, console: Console) -> None:
+    ctx = engine.context()
+    lines = full_sync.review(ctx)
+    todo = [x for x in lines if x.recommendation.value != "no-records-found"]
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("Full synchronization", total=len(todo))
+
+        def on_line(line: FullSyncLine) -> None:
+            progress.update(
+                task, description=f"Full synchronization: {line.name} ({line.recommendation.value})"
+            )
+            progress.advance(task)
+
+        lines = full_sync.start(ctx, on_line)
+        progress.update(task, description="Full synchronization done")
+    jobs = engine.state.jobs(limit=500)
+    inserted = sum(j.inserted for j in jobs)
+    coupled = sum(j.coupled for j in jobs)
+    failed = sum(j.failed for j in jobs)
+    console.print(f"Full sync: {inserted} records created, {coupled} coupled, {failed} failed.")
+
+
+def _short_schedule(engine: Engine) -> None:
+    for entry in engine.queue.entries():
+        engine.queue.upsert(
+            dataclasses.replace(
+                entry, interval_seconds=SCHEDULE_SECONDS, inactivity_timeout_minutes=1
+            )
+        )
+
+
+def _print_access(console: Console, running: list[servers.Running]) -> None:
+    crm, erp, web = running
+    console.print("\n[bold]couplet demo is running[/bold] (Ctrl-C stops it)")
+    console.print(
+        f"  Engine web app:   {web.url}/  (REST API {web.url}/api/v1/, docs {web.url}/docs)"
+    )
+    console.print(
+        f"  CRM (Dataverse):  {crm.url}/api/data/v9.2/  client {CRM_CLIENT[0]} / {CRM_CLIENT[1]}"
+    )
+    console.print(
+        f"  ERP (BC API):     {erp.url}/api/v2.0/  client {ERP_CLIENT[0]} / {ERP_CLIENT[1]}"
+    )
+    console.print(
+        f"  Scheduled sync runs every {SCHEDULE_SECONDS} s (a job with nothing to do rests "
+        "a minute). Try, in another shell:"
+    )
+    console.print(
+        f"    .venv/bin/couplet jobs --database-url sqlite:///{DEMO_DIR}/engine.db",
         highlight=False,
         markup=False,
-        soft_wrap=True,
     )
-    console.print("Press Ctrl-C to stop.")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
-
-
-def _fresh_database(path: Path) -> Path:
-    """Deletes the previous demo database (with SQLite's WAL side files) so every demo
-    starts from the same state."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
-    return path
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True

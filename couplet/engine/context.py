@@ -30,6 +30,8 @@ class Context:
     # Rows per page read from a system; also the size of each bulk write.
     page_size: int = 500
     ids: Callable[[], str] = field(default=new_id)
+    # related mapping -> CRM id standing for a blank ERP reference (see transfer.Translations)
+    blanks: Mapping[str, str] = field(default_factory=dict)
 
     def port(self, side: Side) -> RecordPort:
         return self.erp if side is Side.ERP else self.crm

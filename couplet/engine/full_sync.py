@@ -12,7 +12,7 @@ coupled are updated rather than created twice.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .context import Context
 from .matching import match_and_couple
@@ -67,10 +67,13 @@ def review(ctx: Context, names: Sequence[str] | None = None) -> list[FullSyncLin
     return lines
 
 
-def start(ctx: Context) -> list[FullSyncLine]:
+def start(
+    ctx: Context, on_line: Callable[[FullSyncLine], None] | None = None
+) -> list[FullSyncLine]:
     """Runs every line whose dependencies are done, wave after wave, until none is ready.
 
-    Lines left in process by a crash are run again first.
+    Lines left in process by a crash are run again first. `on_line` is told about each line
+    before it runs (progress display).
     """
     while True:
         lines = {line.name: line for line in ctx.state.full_sync_lines()}
@@ -78,6 +81,8 @@ def start(ctx: Context) -> list[FullSyncLine]:
         if not ready:
             return list(lines.values())
         for line in ready:
+            if on_line is not None:
+                on_line(line)
             _run_line(ctx, line)
 
 

@@ -322,7 +322,7 @@ def _would_change(
     if source is None or target is None:
         return True
     try:
-        translations = Translations.load(ctx.state, mapping, direction, [source])
+        translations = Translations.load(ctx.state, mapping, direction, [source], ctx.blanks)
         moved = transfer(mapping, direction, source, translations, ctx.mappings)
     except RecordError:
         return True

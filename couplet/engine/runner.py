@@ -123,7 +123,7 @@ def process_page(ctx: Context, job: JobLog, settings: PassSettings, rows: Sequen
         if partner_ids
         else {}
     )
-    translations = Translations.load(ctx.state, mapping, direction, rows)
+    translations = Translations.load(ctx.state, mapping, direction, rows, ctx.blanks)
     decisions = []
     for row in rows:
         coupling = couplings.get(row.id)

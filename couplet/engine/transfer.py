@@ -37,10 +37,17 @@ class Translations:
     """Source-side ids translated to destination-side ids, per related mapping."""
 
     found: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # related mapping -> the CRM id that stands for a blank ERP reference (Business Central's
+    # blank currency code is the local currency, a real currency row in the CRM).
+    blanks: Mapping[str, str] = field(default_factory=dict)
 
     @staticmethod
     def load(
-        state: StatePort, mapping: TableMapping, pass_direction: Direction, rows: Iterable[Row]
+        state: StatePort,
+        mapping: TableMapping,
+        pass_direction: Direction,
+        rows: Iterable[Row],
+        blanks: Mapping[str, str] | None = None,
     ) -> Translations:
         source = pass_direction.source
         wanted: dict[str, set[str]] = {}
@@ -65,7 +72,7 @@ class Translations:
             else:
                 for key, c in state.couplings_by_crm(related, sorted(keys)).items():
                     found[(related, key)] = c.erp_id
-        return Translations(found)
+        return Translations(found, dict(blanks or {}))
 
     def get(self, related: str, key: str) -> str | None:
         return self.found.get((related, key))
@@ -125,6 +132,11 @@ def _translate(
     related = catalogue[related_name]
     destination = pass_direction.destination
     key = reference_key(value)
+    blank = translations.blanks.get(related_name)
+    if blank is not None and destination is Side.CRM and key is None:
+        return Ref(related.table_on(destination), blank)
+    if blank is not None and destination is Side.ERP and key == blank:
+        return Ref(related.table_on(destination), None)
     translated = translations.get(related_name, key) if key is not None else None
     if key is not None and translated is None and not fm.clear_on_failed_sync:
         shown = (value.label or value.id) if isinstance(value, Ref) else value

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from couplet.apps.crm.seed import open_crm_tx
-from couplet.cli import demo as demo_module
 from couplet.cli.main import app
-from tests.helpers import API, token_for
+from tests.helpers import API
 
 runner = CliRunner()
 
@@ -76,30 +74,41 @@ def test_seed_crm_reads_the_database_url_from_the_environment(tmp_path: Path) ->
         assert len(tx.find("account")) == 1
 
 
-def test_demo_seeds_a_fresh_database_and_serves_it_with_fixed_credentials(
+def test_demo_runs_both_services_and_a_full_sync(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    # A leftover that is not a database: the demo must delete it, not open it.
-    (tmp_path / ".couplet").mkdir()
-    (tmp_path / ".couplet" / "demo-crm.db").write_text("not a database")
-    served: dict[str, Any] = {}
-
-    def fake_run(asgi_app: Any, host: str, port: int, **_: Any) -> None:
-        served.update(app=asgi_app, host=host, port=port)
-
-    monkeypatch.setattr(demo_module.uvicorn, "run", fake_run)
-    port = _free_port()
-    result = runner.invoke(app, ["demo", "--accounts", "3", "--port", str(port)])
+    # A leftover from an earlier demo: the demo starts from fresh databases.
+    (tmp_path / ".couplet" / "demo").mkdir(parents=True)
+    (tmp_path / ".couplet" / "demo" / "crm.db").write_text("not a database")
+    ports = [str(_free_port()) for _ in range(3)]
+    result = runner.invoke(
+        app,
+        [
+            "demo",
+            "--accounts",
+            "12",
+            "--customers",
+            "5",
+            "--crm-port",
+            ports[0],
+            "--erp-port",
+            ports[1],
+            "--engine-port",
+            ports[2],
+            "--stop-after-sync",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert f"http://127.0.0.1:{port}{API}" in result.output
-    assert "couplet-admin" in result.output and "couplet-demo-secret" in result.output
-    assert served["host"] == "127.0.0.1" and served["port"] == port
-    with TestClient(served["app"]) as http:
-        token = token_for(http, "couplet-admin", "couplet-demo-secret")
-        r = http.get(API + "accounts", headers={"Authorization": f"Bearer {token}"})
-        assert r.status_code == 200 and len(r.json()["value"]) == 3
-    served["app"].state.engine.dispose()
+    assert "Full sync:" in result.output and " 0 failed" in result.output
+    jobs = runner.invoke(
+        app,
+        ["jobs", "--json", "--limit", "100", "--database-url", "sqlite:///.couplet/demo/engine.db"],
+    )
+    log = json.loads(jobs.output)
+    assert sum(j["inserted"] for j in log if j["mapping"] == "CUSTOMER") > 0
+    assert sum(j["coupled"] for j in log if j["mapping"] == "CUSTOMER") > 0
+    assert all(j["failed"] == 0 for j in log)
 
 
 def test_demo_refuses_a_busy_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,7 +116,7 @@ def test_demo_refuses_a_busy_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        result = runner.invoke(app, ["demo", "--port", str(busy.getsockname()[1])])
+        result = runner.invoke(app, ["demo", "--crm-port", str(busy.getsockname()[1])])
     assert result.exit_code == 2 and "in use" in result.output
     assert not (tmp_path / ".couplet").exists()
 

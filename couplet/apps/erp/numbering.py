@@ -22,6 +22,7 @@ SERIES: dict[str, tuple[str, int]] = {
     "S-CR": ("PS-CR{}", 104000),
     "PMT": ("G{:05d}", 0),
     "ADJ": ("ADJ{:05d}", 0),
+    "SP": ("SP NO. {:05d}", 0),
 }
 
 

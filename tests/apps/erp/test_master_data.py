@@ -129,3 +129,9 @@ def test_sales_setup_and_notes(erp: ErpClient) -> None:
     r = erp.post("notes", {"parentType": "Sales Order", "parentId": customer["id"]},
                  custom=True)
     assert r.status_code == 400 and "parentId" in r.text
+
+
+def test_salespeople_without_a_code_are_numbered(erp: ErpClient) -> None:
+    first = erp.create("salespeoplePurchasers", {"displayName": "From the CRM"})
+    second = erp.create("salespeoplePurchasers", {"displayName": "Another"})
+    assert first["code"] == "SP NO. 00001" and second["code"] == "SP NO. 00002"
