@@ -23,7 +23,8 @@ from .engine.context import Context
 from .engine.errors import ConfigError, CoupletError
 from .engine.model import Condition, Direction, Op, TableMapping
 from .engine.runner import RunOptions, synchronize
-from .engine.schedule import JobEntry, RunOutcome
+from .engine.schedule import JobEntry, JobStatus, RunOutcome, wake
+from .engine.wake import has_work
 from .jobs.worker import Worker
 from .settings import EngineSettings
 from .store.config import SqlConfig
@@ -208,6 +209,23 @@ class Engine:
             )
         jobs = synchronize(self.context(), name, options)
         return RunOutcome(idle=all(j.idle for j in jobs))
+
+    def wake_changed(self) -> list[str]:
+        """Wakes the sleeping mapping jobs whose data changed on either side."""
+        woken: list[str] = []
+        sleeping = [
+            e
+            for e in self.queue.entries()
+            if e.kind == "mapping" and e.status is JobStatus.ON_HOLD_INACTIVITY
+        ]
+        if not sleeping:
+            return woken
+        ctx = self.context()
+        for entry in sleeping:
+            if entry.name in ctx.mappings and has_work(ctx, entry.name):
+                self.queue.upsert(wake(entry, self.clock()))
+                woken.append(entry.name)
+        return woken
 
     def worker(self) -> Worker:
         return Worker(self.queue, self.run_entry, self.clock)

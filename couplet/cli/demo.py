@@ -130,7 +130,10 @@ def demo(
         web = servers.start("engine", create_web(engine), host, engine_port)
         running.append(web)
         worker = threading.Thread(
-            target=engine.worker().run_forever, args=(stop, 1.0), name="worker", daemon=True
+            target=engine.worker().run_forever,
+            args=(stop, 1.0, engine.wake_changed),
+            name="worker",
+            daemon=True,
         )
         worker.start()
         _print_access(console, running)

@@ -216,6 +216,6 @@ def worker(
         stop = threading.Event()
         console.print(f"Worker {work.name} running; Ctrl-C stops it.")
         try:
-            work.run_forever(stop, poll)
+            work.run_forever(stop, poll, engine.wake_changed)
         except KeyboardInterrupt:
             stop.set()

@@ -65,7 +65,24 @@ class Worker:
             count += 1
         return count
 
-    def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
+    def run_forever(
+        self,
+        stop: threading.Event,
+        poll_seconds: float = 1.0,
+        when_idle: Callable[[], object] | None = None,
+        idle_every: dt.timedelta = dt.timedelta(seconds=15),
+    ) -> None:
+        """Runs due entries until `stop`; between runs, at most every `idle_every`, calls
+        `when_idle` (the engine wakes sleeping jobs whose data changed)."""
+        last_look = None
         while not stop.is_set():
-            if self.run_once() is None:
-                stop.wait(poll_seconds)
+            if self.run_once() is not None:
+                continue
+            now = self.clock()
+            if when_idle is not None and (last_look is None or now - last_look >= idle_every):
+                last_look = now
+                try:
+                    when_idle()
+                except Exception:  # a look that fails is tried again on the next round
+                    log.exception("looking for changes failed")
+            stop.wait(poll_seconds)

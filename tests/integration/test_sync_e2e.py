@@ -91,3 +91,24 @@ def test_full_sync_then_incremental_both_ways_without_ping_pong(systems: Systems
 
     log = json.loads(cli(systems, "jobs", "--json"))
     assert log and {"inserted", "modified", "unchanged", "failed"} <= set(log[0])
+
+
+def test_a_sleeping_job_wakes_when_its_data_changes(systems: Systems) -> None:
+    _seed(systems)
+    cli(systems, "setup", *SETUP, "--enable")
+    cli(systems, "full-sync", "--start")
+    engine = systems.engine()
+    try:
+        worker = engine.worker()
+        worker.run_until_idle()  # every mapping runs, finds nothing new, and goes to sleep
+        entry = engine.queue.get("CUSTOMER")
+        assert entry is not None and entry.status.value == "on-hold-inactivity"
+        assert engine.wake_changed() == []
+        account = next(iter(_accounts(systems).values()))
+        systems.crm.patch(f"accounts({account['accountid']})", {"telephone1": "555-0123"})
+        assert engine.wake_changed() == ["CUSTOMER"]
+        worker.run_until_idle()
+        customer = _customers(systems)[account["name"]]
+        assert customer["phoneNumber"] == "555-0123"
+    finally:
+        engine.close()
