@@ -10,6 +10,7 @@ from .log import errors, jobs, skipped
 from .mappings import mappings_app
 from .seed import seed_app
 from .serve import serve_app
+from .serve_all import serve_all
 from .setup import setup
 from .sync import full_sync_command, sync, worker
 
@@ -18,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+serve_app.command("all")(serve_all)
 app.add_typer(serve_app, name="serve")
 app.add_typer(seed_app, name="seed")
 app.command("demo")(demo)

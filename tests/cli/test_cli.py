@@ -182,3 +182,32 @@ def test_serve_crm_runs_as_a_process_with_credentials_from_the_environment(tmp_p
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_serve_all_runs_both_services_and_the_engine(tmp_path: Path) -> None:
+    ports = {name: _free_port() for name in ("CRM", "ERP", "ENGINE")}
+    env = {
+        **os.environ,
+        **{f"COUPLET_{n}_PORT": str(p) for n, p in ports.items()},
+        "COUPLET_CRM_DATABASE_URL": f"sqlite:///{tmp_path}/crm.db",
+        "COUPLET_ERP_DATABASE_URL": f"sqlite:///{tmp_path}/erp.db",
+        "COUPLET_ENGINE_DATABASE_URL": f"sqlite:///{tmp_path}/engine.db",
+    }
+    log = tmp_path / "all.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "couplet.cli.main", "serve", "all"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    try:
+        _wait_until_up(process, f"http://127.0.0.1:{ports['ENGINE']}/health", log)
+        assert httpx.get(f"http://127.0.0.1:{ports['ENGINE']}/health").json() == {"status": "ok"}
+        crm = httpx.get(f"http://127.0.0.1:{ports['CRM']}/api/data/v9.2/accounts")
+        erp = httpx.get(f"http://127.0.0.1:{ports['ERP']}/api/v2.0/companies")
+        assert crm.status_code == erp.status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
