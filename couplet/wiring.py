@@ -20,6 +20,12 @@ from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredenti
 from .engine import catalogue
 from .engine.connection import Connection, Features
 from .engine.context import Context
+from .engine.documents.orders import (
+    SalesSetup,
+    create_orders,
+    read_sales_setup,
+    submitted_orders,
+)
 from .engine.errors import ConfigError, CoupletError
 from .engine.model import Condition, Direction, Op, TableMapping
 from .engine.runner import RunOptions, synchronize
@@ -34,6 +40,7 @@ from .store.secrets import SecretBox, load_key
 from .store.sql_state import SqlState
 
 ClientFactory = Callable[[str], httpx.Client]
+AUTO_ORDERS = "AUTO CREATE SALES ORDERS"
 
 
 def _ids(raw: object) -> tuple[str, ...] | None:
@@ -111,6 +118,28 @@ class Engine:
             ]
         )
         return [d["name"] for d in documents]
+
+    def schedule_flows(self) -> None:
+        """The recurring jobs of the document flows the connection's features switch on."""
+        connection = self.connection()
+        if connection.features.auto_create_sales_orders:
+            if self.queue.get(AUTO_ORDERS) is None:
+                # Created resting, like Business Central's flow jobs: the first look comes
+                # after one interval (or sooner, when woken).
+                self.queue.upsert(
+                    JobEntry(
+                        name=AUTO_ORDERS,
+                        kind="orders",
+                        interval_seconds=1800,
+                        inactivity_timeout_minutes=30,
+                        max_attempts=2,
+                        status=JobStatus.ON_HOLD_INACTIVITY,
+                        next_run_at=self.clock() + dt.timedelta(minutes=30),
+                        description="Automatically create sales orders submitted in the CRM",
+                    )
+                )
+        else:
+            self.queue.delete(AUTO_ORDERS)
 
     def schedule_mappings(self, names: Sequence[str]) -> None:
         """Creates or refreshes the recurring job queue entry of each mapping."""
@@ -194,6 +223,11 @@ class Engine:
     def run_entry(self, entry: JobEntry) -> RunOutcome:
         """What the worker does with a job queue entry: a recurring entry runs its mapping;
         a one-off entry (synchronize now) runs the mapping its payload names, for its rows."""
+        if entry.kind == "orders":
+            ctx = self.context()
+            ids = [r.id for r in submitted_orders(ctx)]
+            job, _ = create_orders(ctx, ids, self.sales_setup()) if ids else (None, [])
+            return RunOutcome(idle=job is None or job.idle)
         if entry.kind != "mapping":
             raise ConfigError(f"No runner for jobs of kind '{entry.kind}'.")
         payload = dict(entry.payload)
@@ -210,19 +244,27 @@ class Engine:
         jobs = synchronize(self.context(), name, options)
         return RunOutcome(idle=all(j.idle for j in jobs))
 
+    def sales_setup(self) -> SalesSetup:
+        """The ERP's sales setup (write-in product, freight account) for order creation."""
+        response = self.erp.session.request("GET", self.erp.url("salesSetup"))
+        if response.status_code != 200:
+            raise ConfigError(f"Reading the ERP's sales setup failed: {error_message(response)}")
+        return read_sales_setup(response.json().get("value", []))
+
     def wake_changed(self) -> list[str]:
-        """Wakes the sleeping mapping jobs whose data changed on either side."""
+        """Wakes the sleeping jobs that have work: mappings whose data changed on either
+        side, the order job when submitted orders wait."""
         woken: list[str] = []
-        sleeping = [
-            e
-            for e in self.queue.entries()
-            if e.kind == "mapping" and e.status is JobStatus.ON_HOLD_INACTIVITY
-        ]
+        sleeping = [e for e in self.queue.entries() if e.status is JobStatus.ON_HOLD_INACTIVITY]
         if not sleeping:
             return woken
         ctx = self.context()
         for entry in sleeping:
-            if entry.name in ctx.mappings and has_work(ctx, entry.name):
+            if entry.kind == "mapping":
+                due = entry.name in ctx.mappings and has_work(ctx, entry.name)
+            else:
+                due = entry.kind == "orders" and bool(submitted_orders(ctx))
+            if due:
                 self.queue.upsert(wake(entry, self.clock()))
                 woken.append(entry.name)
         return woken

@@ -8,6 +8,7 @@ from .couplings import couple, create_in_crm, create_in_erp, match, uncouple
 from .demo import demo
 from .log import errors, jobs, skipped
 from .mappings import mappings_app
+from .orders import orders_app
 from .seed import seed_app
 from .serve import serve_app
 from .serve_all import serve_all
@@ -25,6 +26,7 @@ app.add_typer(seed_app, name="seed")
 app.command("demo")(demo)
 app.command("setup")(setup)
 app.add_typer(mappings_app, name="mappings")
+app.add_typer(orders_app, name="orders")
 app.command("sync")(sync)
 app.command("full-sync")(full_sync_command)
 app.command("couple")(couple)

@@ -82,6 +82,8 @@ def setup(
                     console.print(f"Default mappings created: {', '.join(names)}.")
             if not json_output:
                 console.print("[green]Synchronization enabled.[/green]")
+        if connection.enabled:
+            engine.schedule_flows()
         if show:
             if json_output:
                 print_json(connection.redacted())

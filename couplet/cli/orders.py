@@ -1,0 +1,70 @@
+"""`couplet orders`: submitted CRM sales orders and their creation in the ERP (§5.2)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..engine.documents.orders import create_orders, submitted_orders
+from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
+
+orders_app = typer.Typer(
+    help="Sales orders submitted in the CRM, created in the ERP.", no_args_is_help=True
+)
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
+
+
+@orders_app.command("list")
+def list_orders(json_output: Json = False, database_url: DbUrl = None) -> None:
+    """CRM orders submitted to the back office and not yet created in the ERP."""
+    with engine_session(database_url) as engine:
+        rows = [
+            {
+                "crm_id": r.id,
+                "order_number": r.values.get("ordernumber"),
+                "name": r.values.get("name"),
+                "total": str(r.values.get("totalamount")),
+            }
+            for r in submitted_orders(engine.context())
+        ]
+    if json_output:
+        print_json(rows)
+        return
+    print_table(
+        "Submitted CRM sales orders",
+        ["CRM id", "Order", "Name", "Total"],
+        [[r["crm_id"], r["order_number"], r["name"], r["total"]] for r in rows],
+    )
+
+
+def _create(ids: list[str], json_output: bool, database_url: str | None) -> None:
+    with engine_session(database_url) as engine:
+        job, results = create_orders(engine.context(), ids, engine.sales_setup())
+    if json_output:
+        print_json([r.__dict__ for r in results])
+    else:
+        for r in results:
+            console.print(f"{r.crm_id}: {r.message}")
+    if job.failed:
+        raise typer.Exit(EXIT_FAILED_RECORDS)
+
+
+@orders_app.command("create")
+def create(
+    crm_order_id: Annotated[list[str], typer.Argument(help="CRM sales order ids")],
+    json_output: Json = False,
+    database_url: DbUrl = None,
+) -> None:
+    """Create ERP sales orders for these submitted CRM orders ("Create in Business Central")."""
+    _create(crm_order_id, json_output, database_url)
+
+
+@orders_app.command("auto")
+def auto(json_output: Json = False, database_url: DbUrl = None) -> None:
+    """Create ERP orders for every submitted CRM order not yet handled (what the
+    "automatically create sales orders" job does)."""
+    with engine_session(database_url) as engine:
+        ids = [r.id for r in submitted_orders(engine.context())]
+    _create(ids, json_output, database_url)
