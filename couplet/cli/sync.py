@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..engine import full_sync, shapes
 from ..engine.errors import ConfigError
@@ -15,7 +14,14 @@ from ..engine.manual import synchronize_now
 from ..engine.mapping import dependency_order
 from ..engine.model import Direction, JobLog
 from ..engine.runner import RunOptions, synchronize
-from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
+from .common import (
+    EXIT_FAILED_RECORDS,
+    console,
+    engine_session,
+    print_json,
+    print_table,
+    spinner,
+)
 
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
@@ -101,14 +107,7 @@ def sync(
         if unknown:
             raise ConfigError(f"No mapping named {', '.join(unknown)}.")
         jobs: list[JobLog] = []
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            disable=json_output,
-            transient=True,
-        ) as progress:
+        with spinner(json_output) as progress:
             task = progress.add_task("Synchronizing", total=len(names))
             for name in names:
                 progress.update(task, description=f"Synchronizing {name}")
@@ -144,14 +143,7 @@ def full_sync_command(
         ctx = engine.context()
         lines = full_sync.review(ctx)
         if start or wait:
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                TimeElapsedColumn(),
-                console=console,
-                disable=json_output,
-                transient=True,
-            ) as progress:
+            with spinner(json_output) as progress:
                 progress.add_task("Full synchronization in dependency waves…")
                 lines = full_sync.start(ctx)
         rows = [

@@ -77,3 +77,22 @@ def pages(
         body = response.json()
         yield list(body.get("value", []))
         next_url, query = body.get("@odata.nextLink"), None
+
+
+def json_value(value: object) -> object:
+    """A value as both APIs take it in a JSON body (money exact to the cent, ISO times)."""
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def parse_timestamp(raw: object, what: str) -> dt.datetime:
+    """A row's modified-on value (both APIs send ISO 8601, in UTC)."""
+    if not isinstance(raw, str):
+        raise SyncError(f"A row came without its {what} value; include it in the query.")
+    value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -22,7 +22,7 @@ from ...engine.errors import ConfigError, SyncError
 from ...engine.model import Condition, Filter, Op, Ref, Row, Side
 from ...engine.ports import WriteResult
 from ..http import HttpSession, error_message
-from ..odata import MAX_IDS_PER_QUERY, pages, render
+from ..odata import MAX_IDS_PER_QUERY, json_value, pages, parse_timestamp, render
 
 STANDARD = "/api/v2.0/"
 CUSTOM = "/api/couplet/integration/v1.0/"
@@ -170,7 +170,9 @@ class BusinessCentralConnector:
             rows.append(
                 Row(
                     id=str(raw["id"]),
-                    modified_on=_parse_time(raw.get("lastModifiedDateTime")),
+                    modified_on=parse_timestamp(
+                        raw.get("lastModifiedDateTime"), "lastModifiedDateTime"
+                    ),
                     values=values,
                 )
             )
@@ -254,7 +256,7 @@ class BusinessCentralConnector:
             elif isinstance(value, Ref):
                 body[name] = value.id
             else:
-                body[name] = _jsonable(value)
+                body[name] = json_value(value)
         return body
 
     def _send(self, table: str, ops: list[dict[str, Any]]) -> list[WriteResult]:
@@ -293,21 +295,8 @@ class BusinessCentralConnector:
 
 
 def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _parse_time(raw: object) -> dt.datetime:
-    if not isinstance(raw, str):
-        raise SyncError("An ERP row came without lastModifiedDateTime.")
-    value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    # Values nested in a deep insert (document lines) are converted while dumping.
+    converted = json_value(value)
+    if converted is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return converted

@@ -19,7 +19,7 @@ from ...engine.errors import SyncError
 from ...engine.model import Condition, Filter, Op, Ref, Row, Side
 from ...engine.ports import WriteResult
 from ..http import HttpSession, error_message
-from ..odata import MAX_IDS_PER_QUERY, pages, render
+from ..odata import MAX_IDS_PER_QUERY, json_value, pages, parse_timestamp, render
 from .batch import Operation, PartReply, decode, encode
 from .metadata import Metadata, TableInfo
 
@@ -115,7 +115,7 @@ class DataverseConnector:
         modified = raw.get("modifiedon")
         return Row(
             id=str(raw[info.key]),
-            modified_on=_parse_time(modified),
+            modified_on=parse_timestamp(modified, "modifiedon"),
             values=values,
             modified_by=raw.get("_modifiedby_value"),
         )
@@ -183,7 +183,7 @@ class DataverseConnector:
                 target = self.metadata.table(value.table).logical_name
                 body[f"{lookup.navigation(target)}@odata.bind"] = f"/{value.table}({value.id})"
             else:
-                body[name] = _jsonable(value)
+                body[name] = json_value(value)
         return body
 
     def _send(self, ops: list[Operation]) -> list[PartReply]:
@@ -264,20 +264,3 @@ def _decimal(value: object) -> object:
     if isinstance(value, float):
         return Decimal(repr(value))
     return value
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _parse_time(raw: object) -> dt.datetime:
-    if not isinstance(raw, str):
-        raise SyncError("A CRM row came without its modifiedon value; include it in the query.")
-    value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
