@@ -23,26 +23,30 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import httpx
+from harness import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    RESULTS,
+    Server,
+    backend,
+    environment,
+    figures,
+    report,
+    token,
+)
 
 from couplet.apps.crm.app import API_ROOT
 from couplet.apps.crm.seed import open_crm_tx, seed_crm
 from couplet.settings import CrmSettings
 
-CLIENT_ID, CLIENT_SECRET = "bench-admin", "bench-secret"
 # The columns a customer mapping reads (roughly what the engine will $select).
 SELECTED = (
     "accountid,name,accountnumber,address1_line1,address1_city,address1_postalcode,"
@@ -50,7 +54,6 @@ SELECTED = (
     "customertypecode,_transactioncurrencyid_value,_primarycontactid_value,"
     "statecode,modifiedon"
 )
-RESULTS = Path(__file__).parent / "results"
 
 
 def main() -> None:
@@ -62,18 +65,21 @@ def main() -> None:
     )
     results: dict[str, Any] = {}
     try:
-        print(f"Seeding {args.accounts} accounts into {_backend(url)} …", flush=True)
+        print(f"Seeding {args.accounts} accounts into {backend(url)} …", flush=True)
         started = time.perf_counter()
         with open_crm_tx(settings) as tx:
             seed_crm(
                 tx, accounts=args.accounts, contacts_per_account=0, products=0, quotes=0, orders=0
             )
-        results["seed_direct"] = _figures(args.accounts, time.perf_counter() - started)
-        _report("seed (direct, not HTTP)", results["seed_direct"])
-        with _Server(url, workdir) as base, httpx.Client(base_url=base, timeout=600) as http:
+        results["seed_direct"] = figures(args.accounts, time.perf_counter() - started)
+        report("seed (direct, not HTTP)", results["seed_direct"])
+        with (
+            Server("crm", url, workdir, API_ROOT + "/") as base,
+            httpx.Client(base_url=base, timeout=600) as http,
+        ):
             http.headers.update(
                 {
-                    "Authorization": f"Bearer {_token(http)}",
+                    "Authorization": f"Bearer {token(http)}",
                     "OData-Version": "4.0",
                     "Accept": "application/json",
                 }
@@ -83,23 +89,23 @@ def main() -> None:
                 ("read_paged_selected_columns", SELECTED),
             ):
                 results[name] = _read_all(http, args.page_size, select, args.accounts)
-                _report(name, results[name])
+                report(name, results[name])
             currency = _base_currency(http)
             results["write_batch"] = _write_batch(http, args.writes, args.changeset_size, currency)
-            _report("write_batch", results["write_batch"])
+            report("write_batch", results["write_batch"])
             results["write_per_row"] = _write_per_row(http, args.per_row_writes, currency)
-            _report("write_per_row", results["write_per_row"])
+            report("write_per_row", results["write_per_row"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    suffix = "" if _backend(url) == "sqlite" else f"-{_backend(url)}"
+    suffix = "" if backend(url) == "sqlite" else f"-{backend(url)}"
     output = args.output or RESULTS / f"crm-{dt.date.today().isoformat()}{suffix}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "benchmark": "crm",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "parameters": {k: v for k, v in vars(args).items() if k != "output"}
-        | {"database_url": _backend(url)},
-        "environment": _environment(url),
+        | {"database_url": backend(url)},
+        "environment": environment(url),
         "results": results,
     }
     output.write_text(json.dumps(document, indent=2) + "\n")
@@ -139,100 +145,6 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _figures(rows: int, seconds: float, **extra: Any) -> dict[str, Any]:
-    return {
-        "rows": rows,
-        "seconds": round(seconds, 3),
-        "rows_per_second": round(rows / seconds, 1) if seconds else None,
-        **extra,
-    }
-
-
-def _report(name: str, figures: dict[str, Any]) -> None:
-    print(
-        f"  {name:<28} {figures['rows']:>8} rows {figures['seconds']:>9.2f} s "
-        f"{figures['rows_per_second']:>10} rows/s",
-        flush=True,
-    )
-
-
-def _backend(url: str) -> str:
-    """The database kind without credentials, for the results file."""
-    return url.split(":", 1)[0].split("+", 1)[0]
-
-
-# -- the server process -------------------------------------------------------------------
-
-
-class _Server:
-    """`couplet serve crm` in its own process, so client and server do not share a GIL."""
-
-    def __init__(self, url: str, workdir: Path) -> None:
-        self.url, self.log = url, workdir / "server.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> str:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        env = {
-            **os.environ,
-            "COUPLET_CRM_ADMIN_CLIENT_ID": CLIENT_ID,
-            "COUPLET_CRM_ADMIN_CLIENT_SECRET": CLIENT_SECRET,
-        }
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "couplet.cli.main",
-                    "serve",
-                    "crm",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--database-url",
-                    self.url,
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"The CRM did not start:\n{self.log.read_text()}")
-            try:
-                httpx.get(base + API_ROOT + "/", timeout=1)
-                return base
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise SystemExit("The CRM did not answer within 60 s.")
-
-    def __exit__(self, *_: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
-def _token(http: httpx.Client) -> str:
-    r = http.post(
-        "/oauth2/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        },
-    )
-    r.raise_for_status()
-    return str(r.json()["access_token"])
-
-
 def _base_currency(http: httpx.Client) -> str:
     r = http.get(API_ROOT + "/organizations", params={"$select": "_basecurrencyid_value"})
     r.raise_for_status()
@@ -259,7 +171,7 @@ def _read_all(
     seconds = time.perf_counter() - started
     if rows != expected:
         raise SystemExit(f"Read {rows} accounts through paging, expected {expected}.")
-    return _figures(rows, seconds, pages=pages, page_size=page_size)
+    return figures(rows, seconds, pages=pages, page_size=page_size)
 
 
 def _account(n: int, currency: str) -> dict[str, Any]:
@@ -310,7 +222,7 @@ def _write_batch(http: httpx.Client, rows: int, size: int, currency: str) -> dic
         r.raise_for_status()
         if r.text.count("HTTP/1.1 204") != count:
             raise SystemExit(f"A change set did not create every account:\n{r.text[:2000]}")
-    return _figures(rows, time.perf_counter() - started, requests=len(bodies), changeset_size=size)
+    return figures(rows, time.perf_counter() - started, requests=len(bodies), changeset_size=size)
 
 
 def _write_per_row(http: httpx.Client, rows: int, currency: str) -> dict[str, Any]:
@@ -320,42 +232,7 @@ def _write_per_row(http: httpx.Client, rows: int, currency: str) -> dict[str, An
         r = http.post(API_ROOT + "/accounts", json=body)
         if r.status_code != 204:
             raise SystemExit(f"POST accounts answered {r.status_code}: {r.text}")
-    return _figures(rows, time.perf_counter() - started, requests=rows)
-
-
-def _environment(url: str) -> dict[str, Any]:
-    def version(package: str) -> str | None:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return None
-
-    def git(*command: str) -> str | None:
-        try:
-            return subprocess.run(
-                ["git", *command],
-                capture_output=True,
-                text=True,
-                cwd=Path(__file__).parent,
-                check=True,
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return None
-
-    status = git("status", "--porcelain")
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "database": _backend(url),
-        "git_commit": git("rev-parse", "--short", "HEAD"),
-        "git_uncommitted_changes": bool(status) if status is not None else None,
-        "packages": {
-            p: version(p)
-            for p in ("couplet", "sqlalchemy", "fastapi", "uvicorn", "httpx", "psycopg")
-        },
-    }
+    return figures(rows, time.perf_counter() - started, requests=rows)
 
 
 if __name__ == "__main__":

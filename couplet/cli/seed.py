@@ -1,4 +1,4 @@
-"""`couplet seed crm`: fill a reference service's database with sample data."""
+"""`couplet seed crm|erp`: fill a reference service's database with sample data."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..apps.crm.seed import open_crm_tx, seed_crm
-from ..settings import CrmSettings
+from ..apps.erp.seed import open_erp_tx, seed_erp
+from ..settings import CrmSettings, ErpSettings
 from .serve import DbUrl, overrides
 
 seed_app = typer.Typer(
@@ -49,9 +50,47 @@ def seed_crm_command(
     except ValueError as err:  # already seeded, or more products than the word lists make
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(2) from None
-    table = Table(
-        title=f"CRM seeded in {time.perf_counter() - started:.1f} s", caption=settings.database_url
-    )
+    _report(f"CRM seeded in {time.perf_counter() - started:.1f} s", settings.database_url, counts)
+
+
+@seed_app.command("erp")
+def seed_erp_command(
+    customers: Annotated[int, _count("Customers (each with its company contact).")] = 100,
+    contacts_per_customer: Annotated[int, _count("Person contacts per customer.")] = 1,
+    salespeople: Annotated[int, _count("Salespeople.")] = 5,
+    items: Annotated[int, _count("Inventory items, with stock.")] = 40,
+    resources: Annotated[int, _count("Resources (services billed per hour).")] = 6,
+    quotes: Annotated[int, _count("Sales quotes with lines (some released).")] = 10,
+    orders: Annotated[int, _count("Open sales orders with lines (some released).")] = 20,
+    invoices: Annotated[int, _count("Orders shipped and invoiced (two get paid).")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 42,
+    database_url: DbUrl = None,
+) -> None:
+    """Seed the reference ERP's company (settings: COUPLET_ERP_*); it must hold no customers."""
+    settings = ErpSettings(**overrides(database_url=database_url))
+    started = time.perf_counter()
+    try:
+        with open_erp_tx(settings) as tx:
+            counts = seed_erp(
+                tx,
+                customers=customers,
+                contacts_per_customer=contacts_per_customer,
+                salespeople=salespeople,
+                items=items,
+                resources=resources,
+                quotes=quotes,
+                orders=orders,
+                invoices=invoices,
+                seed=seed,
+            )
+    except ValueError as err:  # already seeded, or counts the sample data cannot make
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(2) from None
+    _report(f"ERP seeded in {time.perf_counter() - started:.1f} s", settings.database_url, counts)
+
+
+def _report(title: str, database_url: str, counts: dict[str, int]) -> None:
+    table = Table(title=title, caption=database_url)
     table.add_column("Entity set")
     table.add_column("Rows", justify="right")
     for entity_set, n in counts.items():

@@ -99,17 +99,25 @@ def next_version(conn: sa.Connection, model: Model) -> int:
 
 def next_number(conn: sa.Connection, model: Model, name: str) -> int:
     """The next value of a named counter (document numbers); created at 1 on first use."""
+    return reserve_numbers(conn, model, name, 1)
+
+
+def reserve_numbers(conn: sa.Connection, model: Model, name: str, n: int) -> int:
+    """Takes `n` consecutive values of a named counter in one statement; returns the first.
+
+    Bulk writers (seeding) number thousands of rows; one statement per row would dominate.
+    """
     seq = model.sequences
     value = conn.execute(
         sa.update(seq)
         .where(seq.c.name == name)
-        .values(value=seq.c.value + 1)
+        .values(value=seq.c.value + n)
         .returning(seq.c.value)
     ).scalar_one_or_none()
     if value is None:
-        conn.execute(sa.insert(seq).values(name=name, value=1))
+        conn.execute(sa.insert(seq).values(name=name, value=n))
         return 1
-    return int(value)
+    return int(value) - n + 1
 
 
 def current_version(conn: sa.Connection, model: Model) -> int:

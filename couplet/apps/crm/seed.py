@@ -3,7 +3,7 @@
 Rows go in through `Tx` with the CRM's own rules, which fill in what they would for a
 client (owners, document numbers, states, base units, line prices from the price list and
 document totals); accounts and contacts, the bulk of a large seed, take a batched path
-with the same rules (`seed_bulk`). The content depends only on the seed; record ids,
+with the same rules (`_common.bulk`). The content depends only on the seed; record ids,
 document numbers and timestamps are the server's as usual.
 """
 
@@ -21,13 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...settings import CrmSettings
+from .._common.bulk import insert_many, prepare
 from .._common.records import SYSTEM, Tx
-from .._common.service import ODataService
-from .app import create_app
-from .entities import BY_NAME
-from .security import role_id
-from .seed_bulk import insert_many, prepare
-from .seed_words import (
+from .._common.sample_words import (
     COLORS,
     COMPANY_WORDS,
     CURRENCY_NAMES,
@@ -45,7 +41,14 @@ from .seed_words import (
     SERVICES,
     STREETS,
     Region,
+    digits,
+    money,
+    unique_name,
 )
+from .._common.service import ODataService
+from .app import create_app
+from .entities import BY_NAME
+from .security import role_id
 
 __all__ = ["AlreadySeeded", "open_crm_tx", "seed_crm"]
 
@@ -132,14 +135,6 @@ def seed_crm(
 
 def _add(counts: dict[str, int], entity_set: str, n: int = 1) -> None:
     counts[entity_set] = counts.get(entity_set, 0) + n
-
-
-def _digits(rng: random.Random, pattern: str) -> str:
-    return "".join(str(rng.randrange(10)) if c == "#" else c for c in pattern)
-
-
-def _money(rng: random.Random, low: float, high: float) -> Decimal:
-    return Decimal(rng.randrange(int(low * 100), int(high * 100) + 1)) / 100
 
 
 def _catalog(tx: Tx, rng: random.Random, products: int, counts: dict[str, int]) -> _Catalog:
@@ -295,7 +290,7 @@ def _salespeople(tx: Tx, rng: random.Random, n: int, counts: dict[str, int]) -> 
                 "internalemailaddress": email,
                 "domainname": email,
                 "title": rng.choice(SALES_TITLES),
-                "mobilephone": _digits(rng, "+1 ### 555 01##"),
+                "mobilephone": digits(rng, "+1 ### 555 01##"),
             },
         )
         tx.insert(
@@ -370,14 +365,14 @@ def _account_values(
     customer = rng.random() < 0.85
     values: dict[str, Any] = {
         "accountid": str(uuid.uuid4()),
-        "name": _unique(f"{words} {rng.choice(region.suffixes)}", city, taken),
+        "name": unique_name(f"{words} {rng.choice(region.suffixes)}", city, taken),
         "accountnumber": f"C{i + 1:05d}",
         "address1_line1": region.street.format(n=rng.randrange(1, 400), s=rng.choice(STREETS)),
         "address1_city": city,
         "address1_stateorprovince": state or None,
-        "address1_postalcode": _digits(rng, postal),
+        "address1_postalcode": digits(rng, postal),
         "address1_country": region.country,
-        "telephone1": _digits(rng, region.phone),
+        "telephone1": digits(rng, region.phone),
         "emailaddress1": f"info@{domain}",
         "websiteurl": f"https://www.{domain}",
         "customertypecode": 3 if customer else 8,
@@ -391,16 +386,6 @@ def _account_values(
         "_ownerid_type": "systemuser",
     }
     return values, domain
-
-
-def _unique(name: str, city: str, taken: set[str]) -> str:
-    """Real CRMs hold namesakes too, but unique names make sample data easier to search."""
-    candidate, k = name, 1
-    while candidate in taken:
-        k += 1
-        candidate = f"{name} ({city})" if k == 2 else f"{name} ({city} {k - 1})"
-    taken.add(candidate)
-    return candidate
 
 
 def _contact_values(
@@ -418,8 +403,8 @@ def _contact_values(
         "jobtitle": rng.choice(JOB_TITLES),
         "emailaddress1": f"{first}.{last}@{domain}".lower(),
         **address,
-        "telephone1": _digits(rng, region.phone),
-        "mobilephone": _digits(rng, region.phone),
+        "telephone1": digits(rng, region.phone),
+        "mobilephone": digits(rng, region.phone),
         "_parentcustomerid_value": account["accountid"],
         "_parentcustomerid_type": "account",
         "_transactioncurrencyid_value": account["_transactioncurrencyid_value"],
@@ -516,7 +501,7 @@ def _header(
     if rng.random() < 0.25:
         header["discountpercentage"] = Decimal(rng.choice((2, 5, 10)))
     if rng.random() < 0.3:
-        header["freightamount"] = _money(rng, 25, 250)
+        header["freightamount"] = money(rng, 25, 250)
     if entity == "quote":
         header.update(effectivefrom=start, effectiveto=start + dt.timedelta(days=30))
     return header

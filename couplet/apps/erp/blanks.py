@@ -31,9 +31,13 @@ def fill_blanks(entity: EntityDef, values: dict[str, Any]) -> None:
 def insert_system(tx: Tx, entity: str, values: dict[str, Any]) -> dict[str, Any]:
     """Inserts a row the server derives (contacts of customers, ledger entries, posted
     documents): no client rules, but the same blank values a client-made row gets."""
-    definition = tx.model.entity(entity)
+    return tx.insert(entity, complete(tx.model.entity(entity), values), internal=True)
+
+
+def complete(definition: EntityDef, values: dict[str, Any]) -> dict[str, Any]:
+    """Gives a server-made row its defaults and blank values; returns `values`."""
     for f in definition.fields:
         if f.name not in values and f.default is not None:
             values[f.name] = f.default() if callable(f.default) else f.default
     fill_blanks(definition, values)
-    return tx.insert(entity, values, internal=True)
+    return values

@@ -6,7 +6,7 @@ Each company has its own counters (kept in the shared `sys_sequence` table under
 
 from __future__ import annotations
 
-from .._common.records import Tx, next_number
+from .._common.records import Tx, next_number, reserve_numbers
 
 # series -> (format, offset): the n-th number is format.format(n + offset)
 SERIES: dict[str, tuple[str, int]] = {
@@ -29,6 +29,13 @@ SERIES: dict[str, tuple[str, int]] = {
 def next_code(tx: Tx, company_id: str, series: str) -> str:
     fmt, offset = SERIES[series]
     return fmt.format(next_number(tx.conn, tx.model, f"{company_id}:{series}") + offset)
+
+
+def reserve_codes(tx: Tx, company_id: str, series: str, n: int) -> list[str]:
+    """`n` consecutive numbers of a series at once, for bulk writes."""
+    fmt, offset = SERIES[series]
+    first = reserve_numbers(tx.conn, tx.model, f"{company_id}:{series}", n) if n else 0
+    return [fmt.format(first + i + offset) for i in range(n)]
 
 
 def next_entry(tx: Tx, company_id: str, ledger: str) -> int:

@@ -91,25 +91,24 @@ def _customer_before_delete(tx: Tx, row: Row) -> None:
             )
 
 
+def company_contact(customer: Row, number: str) -> Row:
+    """The company contact a new customer gets, numbered `number`, related as "Customer"."""
+    return {
+        "companyId": customer["companyId"],
+        "number": number,
+        "type": "Company",
+        **{c: customer.get(f) or "" for f, c in _SHARED.items()},
+        "companyNumber": number,
+        "companyName": customer["displayName"],
+        "contactBusinessRelation": "Customer",
+        "customerId": customer["id"],
+    }
+
+
 def _customer_after_write(tx: Tx, row: Row | None, old: Row | None) -> None:
     if old is None and row is not None:
-        contact = insert_system(
-            tx,
-            "contact",
-            {
-                "companyId": row["companyId"],
-                "number": next_code(tx, row["companyId"], "CONT"),
-                "type": "Company",
-                **{c: row.get(f) or "" for f, c in _SHARED.items()},
-                "contactBusinessRelation": "Customer",
-                "customerId": row["id"],
-            },
-        )
-        tx.update(
-            "contact",
-            contact["id"],
-            {"companyNumber": contact["number"], "companyName": row["displayName"]},
-            internal=True,
+        insert_system(
+            tx, "contact", company_contact(row, next_code(tx, row["companyId"], "CONT"))
         )
     elif row is not None and old is not None:
         changes = {c: row.get(f) for f, c in _SHARED.items() if row.get(f) != old.get(f)}
@@ -148,7 +147,7 @@ def _sync_people(tx: Tx, company_number: str, company_id: str, **changes: Any) -
 # -- contacts --------------------------------------------------------------------------
 
 
-def _display_name(values: Row) -> str:
+def display_name(values: Row) -> str:
     return " ".join(str(values[p]) for p in _NAME_PARTS if values.get(p))
 
 
@@ -166,13 +165,19 @@ def _link_company(tx: Tx, values: Row) -> None:
     company = tx.first("contact", companyId=values["companyId"], number=number)
     if company is None or company["type"] != "Company":
         raise unknown("companyNumber", number, "contacts (of type Company)")
-    values["companyName"] = company["displayName"]
-    values["contactBusinessRelation"] = company["contactBusinessRelation"]
+    join_company(values, company)
+
+
+def join_company(person: Row, company: Row) -> None:
+    """A person contact takes its company contact's name and business relation."""
+    person["companyNumber"] = company["number"]
+    person["companyName"] = company["displayName"]
+    person["contactBusinessRelation"] = company["contactBusinessRelation"]
 
 
 def _contact_before_insert(tx: Tx, values: Row) -> None:
     if not values.get("displayName"):
-        values["displayName"] = _display_name(values)
+        values["displayName"] = display_name(values)
     if not values.get("displayName"):
         raise ODataError(
             400,
@@ -202,7 +207,7 @@ def _contact_before_update(tx: Tx, old: Row, changes: Row) -> None:
         and merged["type"] == "Person"
         and ("displayName" not in changes)
     ):
-        changes["displayName"] = _display_name(merged) or old["displayName"]
+        changes["displayName"] = display_name(merged) or old["displayName"]
         merged["displayName"] = changes["displayName"]
     _check_salesperson(tx, old["companyId"], changes)
     if {"companyNumber", "type", "displayName", "number"} & set(changes):

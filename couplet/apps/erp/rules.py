@@ -104,10 +104,15 @@ class ErpRules:
         self, tx: Tx, table: Table, values: dict[str, Any], old: dict[str, Any] | None
     ) -> None:
         e = table.entity
+        # A code that names another record (an item's unit "BOX") identifies nothing here;
+        # such rows are unique within their owner, which their own rules check.
+        references = {p.code_field for p in table.pairs}
         for name in _UNIQUE:
             f = e.field(name)
             value = values.get(name)
             if f is None or f.read_only or not value or not table.company_scoped:
+                continue
+            if name in references:
                 continue
             if old is not None and old.get(name) == value:
                 continue

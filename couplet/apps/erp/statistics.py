@@ -16,6 +16,7 @@ before they are read (the overdue amounts depend on today's date).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -120,20 +121,53 @@ def refresh_customer(tx: Tx, customer_id: str) -> None:
         "customerId",
         customer_id,
         customer["companyId"],
-        {
-            "customerNumber": customer["number"],
-            "customerName": customer["displayName"],
-            "balance": balance,
-            "outstandingOrders": outstanding,
-            "shippedNotInvoiced": shipped,
-            "outstandingInvoices": invoices,
-            "total": balance + outstanding + shipped + invoices,
-            "creditLimit": d(customer["creditLimit"]),
-            "overdueAmounts": d(overdue),
-            "overdueAsOfDate": today,
-            "totalSales": d(total(tx, "customerLedgerEntry", "salesLcy", customerId=customer_id)),
-        },
+        _customer_values(
+            customer,
+            today,
+            balance=balance,
+            outstanding=outstanding,
+            shipped=shipped,
+            invoices=invoices,
+            overdue=d(overdue),
+            sales=d(total(tx, "customerLedgerEntry", "salesLcy", customerId=customer_id)),
+        ),
     )
+
+
+def new_customer_row(customer: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """The statistics of a customer without entries or documents (all zero), for bulk
+    writers that create many customers at once instead of refreshing each."""
+    return {
+        "companyId": customer["companyId"],
+        "customerId": customer["id"],
+        **_customer_values(customer, today),
+    }
+
+
+def _customer_values(
+    customer: dict[str, Any],
+    today: dt.date,
+    *,
+    balance: Decimal = ZERO,
+    outstanding: Decimal = ZERO,
+    shipped: Decimal = ZERO,
+    invoices: Decimal = ZERO,
+    overdue: Decimal = ZERO,
+    sales: Decimal = ZERO,
+) -> dict[str, Any]:
+    return {
+        "customerNumber": customer["number"],
+        "customerName": customer["displayName"],
+        "balance": balance,
+        "outstandingOrders": outstanding,
+        "shippedNotInvoiced": shipped,
+        "outstandingInvoices": invoices,
+        "total": balance + outstanding + shipped + invoices,
+        "creditLimit": d(customer["creditLimit"]),
+        "overdueAmounts": overdue,
+        "overdueAsOfDate": today,
+        "totalSales": sales,
+    }
 
 
 def refresh_item(tx: Tx, item_id: str) -> None:

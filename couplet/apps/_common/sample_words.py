@@ -1,4 +1,4 @@
-"""Word lists and places the CRM's sample data is made from.
+"""Word lists and places the reference services' sample data is made from.
 
 Company names are Microsoft's fictitious ones (the names Dynamics demo data uses) and
 phone numbers come from ranges reserved for fiction, so nothing seeded points at a real
@@ -7,6 +7,7 @@ business or person.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -341,3 +342,23 @@ SERVICES = [
     ("Relocation Service", 90),
 ]
 SERVICE_LEVELS = ["Standard", "Premium", "Express"]
+
+
+def digits(rng: random.Random, pattern: str) -> str:
+    """`pattern` with each '#' replaced by a random digit (phone numbers, postal codes)."""
+    return "".join(str(rng.randrange(10)) if c == "#" else c for c in pattern)
+
+
+def money(rng: random.Random, low: float, high: float) -> Decimal:
+    """A random amount between `low` and `high`, in whole cents."""
+    return Decimal(rng.randrange(int(low * 100), int(high * 100) + 1)) / 100
+
+
+def unique_name(name: str, city: str, taken: set[str]) -> str:
+    """Real systems hold namesakes too, but unique names make sample data easier to search."""
+    candidate, k = name, 1
+    while candidate in taken:
+        k += 1
+        candidate = f"{name} ({city})" if k == 2 else f"{name} ({city} {k - 1})"
+    taken.add(candidate)
+    return candidate

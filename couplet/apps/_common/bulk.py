@@ -25,7 +25,9 @@ def prepare(tx: Tx, entity: str, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def insert_many(tx: Tx, entity: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def insert_many(
+    tx: Tx, entity: str, rows: list[dict[str, Any]], *, after_write: bool = True
+) -> list[dict[str, Any]]:
     """Inserts many new, `prepare`d rows the way `Tx.insert` does, in a few statements.
 
     `Tx.insert` spends about eight statements on each row (duplicate-key check, version,
@@ -33,7 +35,8 @@ def insert_many(tx: Tx, entity: str, rows: list[dict[str, Any]]) -> list[dict[st
     took two minutes. The caller guarantees what those statements check: the rows have
     fresh ids (so no duplicate and no tombstone) and refer only to rows that exist. Every
     row still gets `Tx`'s value validation (required, lengths, choices), its system columns
-    and the after-write rules, and its version comes from the same database-wide counter,
+    and the after-write rules (unless the caller does their work in bulk itself:
+    `after_write=False`), and its version comes from the same database-wide counter,
     reserved as one block.
     """
     if not rows:
@@ -60,8 +63,9 @@ def insert_many(tx: Tx, entity: str, rows: list[dict[str, Any]]) -> list[dict[st
         values[conv.version] = version + offset
         out.append({c.name: values.get(c.name) for c in table.columns})
     tx.conn.execute(sa.insert(table), out)
-    for row in out:
-        tx.rules.after_write(tx, e, row, None)
+    if after_write:
+        for row in out:
+            tx.rules.after_write(tx, e, row, None)
     return out
 
 

@@ -1,0 +1,148 @@
+"""What the service benchmarks share: a service in its own process on a free loopback
+port, a token, figures and the environment they were measured in."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CLIENT_ID, CLIENT_SECRET = "bench-admin", "bench-secret"
+RESULTS = Path(__file__).parent / "results"
+
+
+def figures(rows: int, seconds: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "rows": rows,
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(rows / seconds, 1) if seconds else None,
+        **extra,
+    }
+
+
+def report(name: str, numbers: dict[str, Any]) -> None:
+    print(
+        f"  {name:<28} {numbers['rows']:>8} rows {numbers['seconds']:>9.2f} s "
+        f"{numbers['rows_per_second']:>10} rows/s",
+        flush=True,
+    )
+
+
+def backend(url: str) -> str:
+    """The database kind without credentials, for the results file."""
+    return url.split(":", 1)[0].split("+", 1)[0]
+
+
+class Server:
+    """`couplet serve <service>` in its own process, so client and server do not share a
+    GIL; the admin client is `CLIENT_ID`/`CLIENT_SECRET`."""
+
+    def __init__(self, service: str, url: str, workdir: Path, probe: str) -> None:
+        self.service, self.url, self.probe = service, url, probe
+        self.log = workdir / f"{service}-server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        prefix = f"COUPLET_{self.service.upper()}_"
+        env = {
+            **os.environ,
+            prefix + "ADMIN_CLIENT_ID": CLIENT_ID,
+            prefix + "ADMIN_CLIENT_SECRET": CLIENT_SECRET,
+        }
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "couplet.cli.main",
+                    "serve",
+                    self.service,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--database-url",
+                    self.url,
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"The {self.service} did not start:\n{self.log.read_text()}")
+            try:
+                httpx.get(base + self.probe, timeout=1)
+                return base
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise SystemExit(f"The {self.service} did not answer within 60 s.")
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def token(http: httpx.Client) -> str:
+    r = http.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+    )
+    r.raise_for_status()
+    return str(r.json()["access_token"])
+
+
+def environment(url: str) -> dict[str, Any]:
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    def git(*command: str) -> str | None:
+        try:
+            return subprocess.run(
+                ["git", *command],
+                capture_output=True,
+                text=True,
+                cwd=Path(__file__).parent,
+                check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+
+    status = git("status", "--porcelain")
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "database": backend(url),
+        "git_commit": git("rev-parse", "--short", "HEAD"),
+        "git_uncommitted_changes": bool(status) if status is not None else None,
+        "packages": {
+            p: version(p)
+            for p in ("couplet", "sqlalchemy", "fastapi", "uvicorn", "httpx", "psycopg")
+        },
+    }
