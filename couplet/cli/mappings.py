@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from ..engine import catalogue
+from ..engine import catalogue, shapes
 from ..engine.errors import ConfigError
-from ..engine.model import TableMapping
 from .common import console, engine_session, print_json, print_table
 
 mappings_app = typer.Typer(
@@ -21,25 +20,11 @@ Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 
 
-def summary(m: TableMapping) -> dict[str, Any]:
-    return {
-        "name": m.name,
-        "direction": m.direction.value,
-        "erp_entity": m.erp_table,
-        "crm_entity": m.crm_table,
-        "only_coupled": m.only_coupled,
-        "dependencies": list(m.dependencies),
-        "fields": len(m.fields),
-        "option_mapping": m.option_mapping,
-        "job_interval_minutes": m.job.interval_seconds // 60 if m.job.enabled else None,
-    }
-
-
 @mappings_app.command("list")
 def list_mappings(json_output: Json = False, database_url: DbUrl = None) -> None:
     """The mappings, in catalogue order."""
     with engine_session(database_url) as engine:
-        rows = [summary(m) for m in engine.mappings().values()]
+        rows = [shapes.mapping_summary(m) for m in engine.mappings().values()]
     if json_output:
         print_json(rows)
         return
@@ -131,11 +116,7 @@ def import_(
     if not isinstance(documents, list):
         raise typer.BadParameter(f"{file} has no list of 'mapping' documents")
     with engine_session(database_url) as engine:
-        loaded = catalogue.load(documents)
-        engine.config.save_mapping_documents(
-            [catalogue.to_document(m) for m in loaded.values()], engine.clock()
-        )
-        engine.schedule_mappings(list(loaded))
+        loaded = engine.save_mappings(documents)
     console.print(f"Imported {len(loaded)} mappings.")
 
 
