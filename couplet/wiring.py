@@ -90,6 +90,14 @@ class Engine:
             )
         return catalogue.load(documents)
 
+    def mapping(self, name: str) -> TableMapping:
+        mappings = self.mappings()
+        if name not in mappings:
+            raise UnknownMappingError(
+                f"there is no mapping named {name}; there are {', '.join(mappings)}"
+            )
+        return mappings[name]
+
     def reset_mappings(self, names: Sequence[str] | None = None) -> list[str]:
         """Restores default mappings (all, or the named ones) and their job queue entries."""
         connection = self.config.connection()
@@ -146,9 +154,8 @@ class Engine:
 
     def replace_mapping(self, name: str, document: Mapping[str, Any]) -> TableMapping:
         """Replaces one mapping's document (same name) and checks the catalogue with it."""
+        self.mapping(name)
         current = self.mappings()
-        if name not in current:
-            raise UnknownMappingError(f"there is no mapping named {name}")
         if document.get("name", name) != name:
             raise MappingError(f"The document is named {document.get('name')}, not {name}.")
         documents = [

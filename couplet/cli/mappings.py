@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from ..engine import catalogue, shapes
-from ..engine.errors import ConfigError
 from .common import console, engine_session, print_json, print_table
 
 mappings_app = typer.Typer(
@@ -49,10 +48,7 @@ def list_mappings(json_output: Json = False, database_url: DbUrl = None) -> None
 def show(name: str, json_output: Json = False, database_url: DbUrl = None) -> None:
     """One mapping with its field mappings."""
     with engine_session(database_url) as engine:
-        mappings = engine.mappings()
-        if name not in mappings:
-            raise ConfigError(f"No mapping named {name}; there are {', '.join(mappings)}.")
-        doc = catalogue.to_document(mappings[name])
+        doc = catalogue.to_document(engine.mapping(name))
     if json_output:
         print_json(doc)
         return
