@@ -7,9 +7,10 @@ Nothing else constructs stores, connectors or workers; tests inject an HTTP clie
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -26,7 +27,7 @@ from .engine.documents.orders import (
     read_sales_setup,
     submitted_orders,
 )
-from .engine.errors import ConfigError, CoupletError
+from .engine.errors import ConfigError, CoupletError, MappingError, UnknownMappingError
 from .engine.model import Condition, Direction, Op, TableMapping
 from .engine.runner import RunOptions, synchronize
 from .engine.schedule import JobEntry, JobStatus, RunOutcome, wake
@@ -74,6 +75,13 @@ class Engine:
             raise ConfigError("The connection is not set up yet: run `couplet setup` first.")
         return connection
 
+    def save_connection(self, connection: Connection) -> None:
+        """Stores the connection; connectors built for the old one are dropped so the next
+        operation signs in with the new URLs and credentials."""
+        self.config.save_connection(connection, self.clock())
+        for name in ("crm", "erp"):
+            self.__dict__.pop(name, None)
+
     def session(self, base_url: str, client_id: str, secret: str) -> HttpSession:
         client = self.client_factory(base_url)
         client.auth = OAuthClientCredentials(
@@ -91,6 +99,14 @@ class Engine:
             )
         return catalogue.load(documents)
 
+    def mapping(self, name: str) -> TableMapping:
+        mappings = self.mappings()
+        if name not in mappings:
+            raise UnknownMappingError(
+                f"there is no mapping named {name}; there are {', '.join(mappings)}"
+            )
+        return mappings[name]
+
     def reset_mappings(self, names: Sequence[str] | None = None) -> list[str]:
         """Restores default mappings (all, or the named ones) and their job queue entries."""
         connection = self.config.connection()
@@ -98,7 +114,7 @@ class Engine:
         defaults = {d["name"]: d for d in catalogue.default_documents(features)}
         unknown = [n for n in names or () if n not in defaults]
         if unknown:
-            raise ConfigError(
+            raise UnknownMappingError(
                 f"No default mapping named {', '.join(unknown)}; the defaults "
                 f"are {', '.join(defaults)}."
             )
@@ -140,6 +156,44 @@ class Engine:
                 )
         else:
             self.queue.delete(AUTO_ORDERS)
+
+    def enable(self) -> tuple[Connection, list[str]]:
+        """Enables synchronization (`setup --enable`): the first time, the default mappings
+        and their job queue entries are created. Returns the connection and the mappings
+        created (none when mappings exist already)."""
+        connection = self.connection()
+        if connection.enabled:
+            return connection, []
+        connection = replace(connection, enabled=True)
+        self.save_connection(connection)
+        created = [] if self.config.mapping_documents() else self.reset_mappings()
+        return connection, created
+
+    def save_mappings(self, documents: Sequence[Mapping[str, Any]]) -> dict[str, TableMapping]:
+        """Replaces every mapping with the documents, after checking every rule across the
+        whole catalogue (MappingError names what to fix); refreshes their jobs."""
+        try:
+            loaded = catalogue.load(documents)
+        except (TypeError, ValueError, AttributeError) as exc:
+            # Wrong shapes inside a document (e.g. an unknown job setting) are input errors.
+            raise MappingError(f"The mapping document is not valid: {exc}") from None
+        self.config.save_mapping_documents(
+            [catalogue.to_document(m) for m in loaded.values()], self.clock()
+        )
+        self.schedule_mappings(list(loaded))
+        return loaded
+
+    def replace_mapping(self, name: str, document: Mapping[str, Any]) -> TableMapping:
+        """Replaces one mapping's document (same name) and checks the catalogue with it."""
+        self.mapping(name)
+        current = self.mappings()
+        if document.get("name", name) != name:
+            raise MappingError(f"The document is named {document.get('name')}, not {name}.")
+        documents = [
+            {**document, "name": name} if n == name else catalogue.to_document(m)
+            for n, m in current.items()
+        ]
+        return self.save_mappings(documents)[name]
 
     def schedule_mappings(self, names: Sequence[str]) -> None:
         """Creates or refreshes the recurring job queue entry of each mapping."""

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from ..engine import catalogue
-from ..engine.errors import ConfigError
-from ..engine.model import TableMapping
+from ..engine import catalogue, shapes
 from .common import console, engine_session, print_json, print_table
 
 mappings_app = typer.Typer(
@@ -21,25 +19,11 @@ Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 
 
-def summary(m: TableMapping) -> dict[str, Any]:
-    return {
-        "name": m.name,
-        "direction": m.direction.value,
-        "erp_entity": m.erp_table,
-        "crm_entity": m.crm_table,
-        "only_coupled": m.only_coupled,
-        "dependencies": list(m.dependencies),
-        "fields": len(m.fields),
-        "option_mapping": m.option_mapping,
-        "job_interval_minutes": m.job.interval_seconds // 60 if m.job.enabled else None,
-    }
-
-
 @mappings_app.command("list")
 def list_mappings(json_output: Json = False, database_url: DbUrl = None) -> None:
     """The mappings, in catalogue order."""
     with engine_session(database_url) as engine:
-        rows = [summary(m) for m in engine.mappings().values()]
+        rows = [shapes.mapping_summary(m) for m in engine.mappings().values()]
     if json_output:
         print_json(rows)
         return
@@ -64,10 +48,7 @@ def list_mappings(json_output: Json = False, database_url: DbUrl = None) -> None
 def show(name: str, json_output: Json = False, database_url: DbUrl = None) -> None:
     """One mapping with its field mappings."""
     with engine_session(database_url) as engine:
-        mappings = engine.mappings()
-        if name not in mappings:
-            raise ConfigError(f"No mapping named {name}; there are {', '.join(mappings)}.")
-        doc = catalogue.to_document(mappings[name])
+        doc = catalogue.to_document(engine.mapping(name))
     if json_output:
         print_json(doc)
         return
@@ -131,11 +112,7 @@ def import_(
     if not isinstance(documents, list):
         raise typer.BadParameter(f"{file} has no list of 'mapping' documents")
     with engine_session(database_url) as engine:
-        loaded = catalogue.load(documents)
-        engine.config.save_mapping_documents(
-            [catalogue.to_document(m) for m in loaded.values()], engine.clock()
-        )
-        engine.schedule_mappings(list(loaded))
+        loaded = engine.save_mappings(documents)
     console.print(f"Imported {len(loaded)} mappings.")
 
 

@@ -1,7 +1,8 @@
-"""`couplet serve crm|erp`: run a reference service over HTTP."""
+"""`couplet serve crm|erp|engine`: run a reference service, or the engine's web app, over HTTP."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 import typer
@@ -9,7 +10,7 @@ import uvicorn
 
 from ..apps.crm.app import create_app as create_crm
 from ..apps.erp.app import create_app as create_erp
-from ..settings import CrmSettings, ErpSettings
+from ..settings import CrmSettings, EngineSettings, ErpSettings
 
 serve_app = typer.Typer(help="Run a service over HTTP.", no_args_is_help=True)
 
@@ -45,3 +46,23 @@ def serve_erp(host: Host = None, port: Port = None, database_url: DbUrl = None) 
         f"(database {settings.database_url})"
     )
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+# The web app is named by import path (see create_app_from_environment): cli and web are
+# sibling interfaces and do not import each other.
+ENGINE_APP = "couplet.web.app:create_app_from_environment"
+
+
+@serve_app.command("engine")
+def serve_engine(host: Host = None, port: Port = None, database_url: DbUrl = None) -> None:
+    """The engine's REST API (/api/v1/) and admin pages (settings: COUPLET_ENGINE_*)."""
+    settings = EngineSettings(**overrides(host=host, port=port, database_url=database_url))
+    # The app factory reads its settings from the environment when uvicorn calls it.
+    os.environ["COUPLET_ENGINE_DATABASE_URL"] = settings.database_url
+    typer.echo(
+        f"couplet engine on http://{settings.host}:{settings.port}/ "
+        f"(API /api/v1/, docs /docs; database {settings.database_url})"
+    )
+    uvicorn.run(
+        ENGINE_APP, factory=True, host=settings.host, port=settings.port, log_level="warning"
+    )

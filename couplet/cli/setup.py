@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from typing import Annotated
 
 import typer
 
-from ..engine.connection import Connection, Features
+from ..engine.connection import Connection, merged
 from ..engine.errors import ConfigError
 from ..wiring import check_connection
 from .common import EXIT_CONFIG, console, engine_session, print_json
@@ -68,18 +67,15 @@ def setup(
         changing = any(v is not None for v in (*given.values(), *switches.values()))
         connection = stored
         if changing or stored is None:
-            connection = _merge(stored, given, switches).validate()
-            engine.config.save_connection(connection, engine.clock())
+            connection = _merge(stored, given, switches)
+            engine.save_connection(connection)
             if not json_output:
                 console.print("[green]Connection saved.[/green]")
         assert connection is not None
         if enable and not connection.enabled:
-            connection = replace(connection, enabled=True)
-            engine.config.save_connection(connection, engine.clock())
-            if not engine.config.mapping_documents():
-                names = engine.reset_mappings()
-                if not json_output:
-                    console.print(f"Default mappings created: {', '.join(names)}.")
+            connection, names = engine.enable()
+            if names and not json_output:
+                console.print(f"Default mappings created: {', '.join(names)}.")
             if not json_output:
                 console.print("[green]Synchronization enabled.[/green]")
         if connection.enabled:
@@ -105,15 +101,10 @@ def setup(
 def _merge(
     stored: Connection | None, given: dict[str, str | None], switches: dict[str, bool | None]
 ) -> Connection:
-    values = {k: v for k, v in given.items() if v is not None}
     if stored is None:
-        missing = [k for k in given if k not in values and k != "erp_company"]
-        for name in missing:
-            values[name] = _ask(name)
-        features = Features(**{k: v for k, v in switches.items() if v is not None})  # type: ignore[arg-type]
-        return Connection(**values, features=features)  # type: ignore[arg-type]
-    features = replace(stored.features, **{k: v for k, v in switches.items() if v is not None})  # type: ignore[arg-type]
-    return replace(stored, **values, features=features)  # type: ignore[arg-type]
+        # Asked for interactively here; `merged` checks and says what is still missing.
+        given = {k: v if v is not None or k == "erp_company" else _ask(k) for k, v in given.items()}
+    return merged(stored, given, switches)
 
 
 def _ask(name: str) -> str:

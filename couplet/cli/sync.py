@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from typing import Annotated
 
 import typer
@@ -11,9 +10,8 @@ import typer
 from ..engine import full_sync, shapes
 from ..engine.errors import ConfigError
 from ..engine.manual import synchronize_now
-from ..engine.mapping import dependency_order
 from ..engine.model import Direction, JobLog
-from ..engine.runner import RunOptions, synchronize
+from ..engine.runner import synchronize_many
 from .common import (
     EXIT_FAILED_RECORDS,
     console,
@@ -88,13 +86,7 @@ def sync(
                 crm_ids=crm_id or (),
             )
             if json_output:
-                print_json(
-                    {
-                        "summary": result.summary,
-                        "skipped": result.skipped,
-                        "jobs": [shapes.job(j) for j in result.jobs],
-                    }
-                )
+                print_json(shapes.sync_now(result))
             else:
                 console.print(result.summary)
                 for source, why in result.skipped.items():
@@ -102,25 +94,16 @@ def sync(
                 show_jobs(list(result.jobs), False)
             exit_for_failures(list(result.jobs))
             return
-        names = mappings or [n for wave in dependency_order(ctx.mappings.values()) for n in wave]
-        unknown = [n for n in names if n not in ctx.mappings]
-        if unknown:
-            raise ConfigError(f"No mapping named {', '.join(unknown)}.")
-        jobs: list[JobLog] = []
         with spinner(json_output) as progress:
-            task = progress.add_task("Synchronizing", total=len(names))
-            for name in names:
+            task = progress.add_task("Synchronizing", total=len(mappings or ctx.mappings))
+
+            def running(name: str) -> None:
                 progress.update(task, description=f"Synchronizing {name}")
-                options = RunOptions(direction=direction)
-                if full:
-                    options = RunOptions(
-                        direction=direction,
-                        force_modify=True,
-                        only_coupled=False,
-                        watermark_key=f"{name}#full-{uuid.uuid4().hex[:8]}",
-                    )
-                jobs += synchronize(ctx, name, options)
                 progress.advance(task)
+
+            jobs = synchronize_many(
+                ctx, mappings, direction=direction, full=full, on_mapping=running
+            )
         show_jobs(jobs, json_output)
         exit_for_failures(jobs)
 
@@ -146,19 +129,7 @@ def full_sync_command(
             with spinner(json_output) as progress:
                 progress.add_task("Full synchronization in dependency waves…")
                 lines = full_sync.start(ctx)
-        rows = [
-            {
-                "name": x.name,
-                "direction": x.direction.value,
-                "recommendation": x.recommendation.value,
-                "status": x.status.value,
-                "erp_to_crm": x.erp_to_crm_status.value,
-                "crm_to_erp": x.crm_to_erp_status.value,
-                "dependencies": list(x.dependencies),
-                "message": x.message,
-            }
-            for x in lines
-        ]
+        rows = [shapes.full_sync_line(x) for x in lines]
         if json_output:
             print_json(rows)
         else:
@@ -186,10 +157,7 @@ def full_sync_command(
                     for r in rows
                 ],
             )
-        if any(
-            "error" in (x.status.value, x.erp_to_crm_status.value, x.crm_to_erp_status.value)
-            for x in lines
-        ):
+        if any(shapes.line_failed(x) for x in lines):
             raise typer.Exit(EXIT_FAILED_RECORDS)
 
 

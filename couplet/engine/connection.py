@@ -76,3 +76,39 @@ class Connection:
             "enabled": self.enabled,
             "features": self.features.__dict__.copy(),
         }
+
+
+SETTINGS = (
+    "crm_url",
+    "crm_client_id",
+    "crm_client_secret",
+    "erp_url",
+    "erp_client_id",
+    "erp_client_secret",
+    "erp_company",
+)
+
+
+def merged(
+    stored: Connection | None,
+    values: dict[str, str | None],
+    switches: dict[str, bool | None],
+) -> Connection:
+    """The stored connection with the given values and feature switches changed (None and
+    blank mean "keep": a form never shows secrets, so leaving one blank keeps it). Without a
+    stored connection every setting but the company is needed; the result is validated."""
+    given = {k: v for k, v in values.items() if v is not None and str(v).strip()}
+    flags = {k: v for k, v in switches.items() if v is not None}
+    if stored is None:
+        missing = [k for k in SETTINGS if k not in given and k != "erp_company"]
+        if missing:
+            raise ConfigError(
+                "The connection is not set up yet and "
+                + ", ".join("--" + k.replace("_", "-") for k in missing)
+                + (" is" if len(missing) == 1 else " are")
+                + " missing."
+            )
+        features = replace(Features(), **flags)  # type: ignore[arg-type]
+        return Connection(**given, features=features).validate()  # type: ignore[arg-type]
+    features = replace(stored.features, **flags)  # type: ignore[arg-type]
+    return replace(stored, **given, features=features).validate()  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .errors import MappingError
+from .errors import UnknownMappingError
 from .model import Side, TableMapping
 from .ports import Clock, OptionPort, RecordPort, StatePort
 
@@ -40,4 +40,4 @@ class Context:
         try:
             return self.mappings[name]
         except KeyError:
-            raise MappingError(f"there is no mapping named {name}") from None
+            raise UnknownMappingError(f"there is no mapping named {name}") from None

@@ -15,6 +15,10 @@ class MappingError(ConfigError):
     """A table or field mapping breaks a rule (direction, flags, unknown mapping)."""
 
 
+class UnknownMappingError(MappingError):
+    """A request names a mapping that does not exist (the web answers 404 for it)."""
+
+
 class SyncError(CoupletError):
     """Synchronization could not go on."""
 

@@ -11,12 +11,13 @@ port raises) ends the pass with its message in the job, progress so far kept.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .apply import apply_plan
 from .context import Context
 from .errors import MappingError
+from .mapping import dependency_order
 from .model import Direction, JobLog, Row, Side, TableMapping
 from .options import synchronize_options
 from .plan import PassSettings, decide
@@ -173,3 +174,38 @@ def _by_ids(
         chunk = ordered[start : start + page_size]
         found = port.get_many(table, chunk)
         yield [found[i] for i in chunk if i in found]
+
+
+def synchronize_many(
+    ctx: Context,
+    names: Sequence[str] | None = None,
+    *,
+    direction: Direction | None = None,
+    full: bool = False,
+    on_mapping: Callable[[str], None] | None = None,
+) -> list[JobLog]:
+    """Runs several mappings (all of them in dependency order when none are named).
+
+    `full` sends every record again, coupled or not, under a watermark of its own so the
+    scheduled runs' progress is left alone. `on_mapping` is told before each mapping runs
+    (for progress display).
+    """
+    if names:
+        for name in names:
+            ctx.mapping(name)  # unknown names fail before anything runs
+    else:
+        names = [n for wave in dependency_order(ctx.mappings.values()) for n in wave]
+    jobs: list[JobLog] = []
+    for name in names:
+        if on_mapping is not None:
+            on_mapping(name)
+        options = RunOptions(direction=direction)
+        if full:
+            options = RunOptions(
+                direction=direction,
+                force_modify=True,
+                only_coupled=False,
+                watermark_key=f"{name}#full-{ctx.ids()[:8]}",
+            )
+        jobs += synchronize(ctx, name, options)
+    return jobs

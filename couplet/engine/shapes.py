@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .model import JOB_COUNTERS, Coupling, JobError, JobLog
+from .manual import SyncNowResult
+from .model import JOB_COUNTERS, Coupling, FullSyncLine, JobError, JobLog, TableMapping
 from .schedule import JobEntry
 
 
@@ -63,4 +64,60 @@ def queue_entry(e: JobEntry) -> dict[str, Any]:
         "last_error": e.last_error,
         "one_off": e.one_off,
         "description": e.description,
+    }
+
+
+def mapping_summary(m: TableMapping) -> dict[str, Any]:
+    """One line of `mappings list`: the mapping without its field mappings."""
+    return {
+        "name": m.name,
+        "direction": m.direction.value,
+        "erp_entity": m.erp_table,
+        "crm_entity": m.crm_table,
+        "only_coupled": m.only_coupled,
+        "dependencies": list(m.dependencies),
+        "fields": len(m.fields),
+        "option_mapping": m.option_mapping,
+        "job_interval_minutes": m.job.interval_seconds // 60 if m.job.enabled else None,
+    }
+
+
+def coupling(c: Coupling) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "mapping": c.mapping,
+        "erp_id": c.erp_id,
+        "crm_id": c.crm_id,
+        "erp_modified_on": _time(c.erp_modified_on),
+        "crm_modified_on": _time(c.crm_modified_on),
+        "erp_result": c.erp_result.value if c.erp_result else None,
+        "crm_result": c.crm_result.value if c.crm_result else None,
+        "skipped": c.skipped,
+        "last_error": c.last_error,
+    }
+
+
+def full_sync_line(x: FullSyncLine) -> dict[str, Any]:
+    return {
+        "name": x.name,
+        "direction": x.direction.value,
+        "recommendation": x.recommendation.value,
+        "status": x.status.value,
+        "erp_to_crm": x.erp_to_crm_status.value,
+        "crm_to_erp": x.crm_to_erp_status.value,
+        "dependencies": list(x.dependencies),
+        "message": x.message,
+    }
+
+
+def line_failed(x: FullSyncLine) -> bool:
+    """Whether a full-synchronization line, or one of its passes, ended in error."""
+    return "error" in (x.status.value, x.erp_to_crm_status.value, x.crm_to_erp_status.value)
+
+
+def sync_now(result: SyncNowResult) -> dict[str, Any]:
+    return {
+        "summary": result.summary,
+        "skipped": result.skipped,
+        "jobs": [job(j) for j in result.jobs],
     }

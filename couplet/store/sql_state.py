@@ -139,6 +139,40 @@ class SqlState:
             yield page
             last = page[-1].id
 
+    def couplings_page(
+        self, mapping: str, offset: int = 0, limit: int = 100
+    ) -> tuple[int, list[Coupling]]:
+        """One page of a mapping's couplings (ordered by ERP id) and how many there are, for
+        people paging through a list; sync runs use `all_couplings`."""
+        where = t.coupling.c.mapping == mapping
+        query = (
+            sa.select(t.coupling)
+            .where(where)
+            .order_by(t.coupling.c.erp_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(t.coupling).where(where)
+            ).scalar_one()
+            return int(total), [_coupling(r) for r in conn.execute(query)]
+
+    def coupling_counts(self) -> dict[str, tuple[int, int]]:
+        """Per mapping: (couplings, skipped couplings)."""
+        skipped = sa.func.sum(sa.case((t.coupling.c.skipped.is_(True), 1), else_=0))
+        query = sa.select(t.coupling.c.mapping, sa.func.count(), skipped).group_by(
+            t.coupling.c.mapping
+        )
+        with self.engine.connect() as conn:
+            return {r[0]: (int(r[1]), int(r[2] or 0)) for r in conn.execute(query)}
+
+    def error_counts(self) -> dict[str, int]:
+        """Per mapping: how many error rows the job log holds."""
+        query = sa.select(t.job_error.c.mapping, sa.func.count()).group_by(t.job_error.c.mapping)
+        with self.engine.connect() as conn:
+            return {r[0]: int(r[1]) for r in conn.execute(query)}
+
     def save_couplings(self, couplings: Sequence[Coupling]) -> None:
         if not couplings:
             return

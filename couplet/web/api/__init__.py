@@ -1,0 +1,12 @@
+"""The engine's REST API under `/api/v1/`: the same operations as the command line, as
+JSON (shapes shared with the CLI's `--json` through `engine.shapes`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import connection, couplings, log, mappings, sync
+
+router = APIRouter(prefix="/api/v1")
+for part in (connection, mappings, sync, couplings, log):
+    router.include_router(part.router)

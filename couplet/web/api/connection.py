@@ -1,0 +1,73 @@
+"""`/api/v1/connection`: store, show, test and enable the connection to the two systems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from ...engine.connection import merged
+from ...engine.errors import ConfigError
+from ...wiring import check_connection
+from ..deps import EngineDep
+
+router = APIRouter(tags=["connection"])
+
+FEATURES = (
+    "sales_order_integration",
+    "auto_create_sales_orders",
+    "auto_process_quotes",
+    "item_availability",
+)
+
+
+class ConnectionIn(BaseModel):
+    """Values to store; omitted ones (and blank secrets) keep what is stored."""
+
+    crm_url: str | None = None
+    crm_client_id: str | None = None
+    crm_client_secret: str | None = None
+    erp_url: str | None = None
+    erp_client_id: str | None = None
+    erp_client_secret: str | None = None
+    erp_company: str | None = None
+    sales_order_integration: bool | None = None
+    auto_create_sales_orders: bool | None = None
+    auto_process_quotes: bool | None = None
+    item_availability: bool | None = None
+
+
+@router.get("/connection", summary="The stored connection (secrets hidden)")
+def get_connection(engine: EngineDep) -> dict[str, Any]:
+    connection = engine.config.connection()
+    if connection is None:
+        raise HTTPException(404, "The connection is not set up yet.")
+    return connection.redacted()
+
+
+@router.put("/connection", summary="Store the connection (omitted values are kept)")
+def put_connection(body: ConnectionIn, engine: EngineDep) -> dict[str, Any]:
+    data = body.model_dump()
+    switches = {k: data.pop(k) for k in FEATURES}
+    try:
+        connection = merged(engine.config.connection(), data, switches)
+    except ConfigError as exc:  # here the body is what is wrong, not the setup
+        raise HTTPException(422, str(exc)) from None
+    engine.save_connection(connection)
+    return connection.redacted()
+
+
+@router.post("/connection/test", summary="Sign in to both systems and check the setup")
+def test_connection(engine: EngineDep) -> dict[str, Any]:
+    checks = check_connection(engine, engine.connection())
+    return {"ok": all(c.ok for c in checks), "checks": [c.__dict__ for c in checks]}
+
+
+@router.post(
+    "/connection/enable",
+    summary="Enable synchronization (creates the default mappings and their jobs)",
+)
+def enable(engine: EngineDep) -> dict[str, Any]:
+    connection, created = engine.enable()
+    return {"connection": connection.redacted(), "created_mappings": created}

@@ -1,0 +1,57 @@
+"""`/api/v1/jobs`, `/errors`, `/job-queue`, `/skipped`: what synchronization did, what it
+could not do, and putting skipped records back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, model_validator
+
+from ...engine import shapes
+from ...engine.manual import restore_skipped
+from ..deps import ContextDep, EngineDep
+
+router = APIRouter(tags=["log"])
+
+
+@router.get("/jobs", summary="The synchronization job log, newest first")
+def list_jobs(
+    engine: EngineDep, mapping: str | None = None, limit: int = Query(100, ge=1, le=10_000)
+) -> list[dict[str, Any]]:
+    return [shapes.job(j) for j in engine.state.jobs(mapping, limit)]
+
+
+@router.get("/errors", summary="Records that failed, newest first")
+def list_errors(
+    engine: EngineDep, job: str | None = None, limit: int = Query(200, ge=1, le=10_000)
+) -> list[dict[str, Any]]:
+    return [shapes.error(i, e) for i, e in engine.state.errors(job, limit)]
+
+
+@router.get("/job-queue", summary="Job queue entries and their schedule")
+def list_queue(engine: EngineDep) -> list[dict[str, Any]]:
+    return [shapes.queue_entry(e) for e in engine.queue.entries()]
+
+
+@router.get("/skipped", summary="Couplings skipped after the same error twice")
+def list_skipped(engine: EngineDep, mapping: str | None = None) -> list[dict[str, Any]]:
+    return [shapes.skipped(c) for c in engine.state.skipped_couplings(mapping)]
+
+
+class RestoreIn(BaseModel):
+    """Which skipped couplings to restore: the given coupling ids, or all of them."""
+
+    ids: list[str] = []
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _some(self) -> RestoreIn:
+        if not self.ids and not self.all:
+            raise ValueError("give coupling ids or all: true")
+        return self
+
+
+@router.post("/skipped/restore", summary="Put skipped couplings back into synchronization")
+def restore(body: RestoreIn, ctx: ContextDep) -> dict[str, int]:
+    return {"restored": restore_skipped(ctx, None if body.all else body.ids)}

@@ -1,0 +1,206 @@
+"""What the admin pages' forms do (POST), each answered with a redirect to the page that
+shows the outcome. They call the same engine operations as the REST API and the CLI; a
+problem is reported on the page rather than as an error status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Form
+from fastapi.responses import RedirectResponse
+
+from ...engine import full_sync, shapes
+from ...engine.connection import merged
+from ...engine.errors import CoupletError
+from ...engine.manual import restore_skipped, synchronize_now, uncouple
+from ...engine.matching import match_and_couple
+from ...engine.model import Direction, JobLog
+from ...engine.runner import synchronize_many
+from ...wiring import check_connection
+from ..deps import EngineDep
+from ..errors import message
+from .render import back
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str, Form()]
+Secret = Annotated[str, Form()]
+Flag = Annotated[bool, Form()]
+Ids = Annotated[list[str] | None, Form()]
+
+
+def _attempt(path: str, work: Callable[[], str]) -> RedirectResponse:
+    """Runs the work and redirects to `path` with its message, or with what went wrong."""
+    try:
+        return back(path, work())
+    except (CoupletError, httpx.HTTPError) as exc:
+        return back(path, message(exc), ok=False)
+
+
+def _counts(jobs: list[JobLog]) -> str:
+    total = {k: sum(getattr(j, k) for j in jobs) for k in ("inserted", "modified", "failed")}
+    return (
+        f"{len(jobs)} job(s): {total['inserted']} inserted, {total['modified']} modified, "
+        f"{total['failed']} failed."
+    )
+
+
+@router.post("/connection")
+def save_connection(
+    engine: EngineDep,
+    crm_url: Text,
+    crm_client_id: Text,
+    erp_url: Text,
+    erp_client_id: Text,
+    erp_company: Text = "CRONUS",
+    crm_client_secret: Secret = "",
+    erp_client_secret: Secret = "",
+    sales_order_integration: Flag = False,
+    auto_create_sales_orders: Flag = False,
+    auto_process_quotes: Flag = False,
+    item_availability: Flag = False,
+) -> RedirectResponse:
+    def work() -> str:
+        # Blank secrets keep the stored ones: the form never shows them.
+        values = {
+            "crm_url": crm_url,
+            "crm_client_id": crm_client_id,
+            "crm_client_secret": crm_client_secret,
+            "erp_url": erp_url,
+            "erp_client_id": erp_client_id,
+            "erp_client_secret": erp_client_secret,
+            "erp_company": erp_company,
+        }
+        switches: dict[str, bool | None] = {
+            "sales_order_integration": sales_order_integration,
+            "auto_create_sales_orders": auto_create_sales_orders,
+            "auto_process_quotes": auto_process_quotes,
+            "item_availability": item_availability,
+        }
+        engine.save_connection(merged(engine.config.connection(), dict(values), switches))
+        return "Connection saved."
+
+    return _attempt("/connection", work)
+
+
+@router.post("/connection/test")
+def test_connection(engine: EngineDep) -> RedirectResponse:
+    try:
+        checks = check_connection(engine, engine.connection())
+    except CoupletError as exc:
+        return back("/connection", str(exc), ok=False)
+    text = "; ".join(f"{c.name}: {'ok' if c.ok else 'FAILED'} ({c.detail})" for c in checks)
+    return back("/connection", text, ok=all(c.ok for c in checks))
+
+
+@router.post("/connection/enable")
+def enable(engine: EngineDep) -> RedirectResponse:
+    def work() -> str:
+        _, created = engine.enable()
+        return "Synchronization enabled." + (
+            f" Default mappings created: {len(created)}." if created else ""
+        )
+
+    return _attempt("/", work)
+
+
+@router.post("/sync")
+def sync_all(engine: EngineDep) -> RedirectResponse:
+    return _attempt("/", lambda: _counts(synchronize_many(engine.context())))
+
+
+@router.post("/mappings/{name}/sync")
+def sync_mapping(name: str, engine: EngineDep, direction: Text = "") -> RedirectResponse:
+    def work() -> str:
+        chosen = Direction(direction) if direction else None
+        return _counts(synchronize_many(engine.context(), [name], direction=chosen))
+
+    return _attempt(f"/mappings/{name}", work)
+
+
+@router.post("/mappings/{name}/match")
+def match(
+    name: str, engine: EngineDep, fields: Text = "", create_new: Flag = False
+) -> RedirectResponse:
+    def work() -> str:
+        chosen = [f.strip() for f in fields.split(",") if f.strip()] or None
+        result = match_and_couple(engine.context(), name, fields=chosen, create_new=create_new)
+        return f"Coupled {len(result.coupled)}; unmatched {len(result.unmatched)}."
+
+    return _attempt(f"/mappings/{name}", work)
+
+
+@router.post("/mappings/{name}/reset")
+def reset(name: str, engine: EngineDep) -> RedirectResponse:
+    def work() -> str:
+        engine.reset_mappings([name])
+        return f"{name} restored to its default setup."
+
+    return _attempt(f"/mappings/{name}", work)
+
+
+@router.post("/mappings/{name}/couplings/sync")
+def sync_selected(
+    name: str,
+    engine: EngineDep,
+    erp_ids: Ids = None,
+    direction: Text = "",
+) -> RedirectResponse:
+    def work() -> str:
+        ctx = engine.context()
+        chosen = Direction(direction) if direction else ctx.mapping(name).direction
+        if not erp_ids:
+            return "Select records to synchronize."
+        # From the couplings list, so skipped couplings are synchronized too.
+        return synchronize_now(
+            ctx, name, chosen, erp_ids=erp_ids or (), from_couplings=True
+        ).summary
+
+    return _attempt(f"/mappings/{name}", work)
+
+
+@router.post("/mappings/{name}/couplings/delete")
+def uncouple_selected(
+    name: str,
+    engine: EngineDep,
+    erp_ids: Ids = None,
+    everything: Flag = False,
+) -> RedirectResponse:
+    def work() -> str:
+        if not (erp_ids or everything):
+            return "Select records to uncouple."
+        job = uncouple(engine.context(), name, erp_ids=erp_ids or (), everything=everything)
+        return f"{job.uncoupled} coupling(s) removed."
+
+    return _attempt(f"/mappings/{name}", work)
+
+
+@router.post("/skipped/restore")
+def restore(
+    engine: EngineDep,
+    ids: Ids = None,
+    everything: Flag = False,
+) -> RedirectResponse:
+    def work() -> str:
+        if not (ids or everything):
+            return "Select records to restore."
+        n = restore_skipped(engine.context(), None if everything else ids)
+        return f"{n} record(s) restored."
+
+    return _attempt("/skipped", work)
+
+
+@router.post("/full-sync/start")
+def start_full_sync(engine: EngineDep) -> RedirectResponse:
+    def work() -> str:
+        ctx = engine.context()
+        full_sync.review(ctx)
+        lines = full_sync.start(ctx)
+        failed = [x.name for x in lines if shapes.line_failed(x)]
+        if failed:
+            raise CoupletError(f"Full synchronization finished with errors in {', '.join(failed)}.")
+        return "Full synchronization finished."
+
+    return _attempt("/full-sync", work)

@@ -1,0 +1,134 @@
+"""The admin pages (GET): dashboard, mapping, job log, errors, skipped records, full
+synchronization review, connection setup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from ...engine import catalogue, full_sync, shapes
+from ...engine.errors import ConfigError, CoupletError, UnknownMappingError
+from ...engine.model import Direction, LineStatus, Recommendation, TableMapping
+from ...wiring import Engine
+from ..deps import EngineDep
+from ..errors import message
+from .render import page
+
+router = APIRouter(include_in_schema=False)
+
+PAGE = 50
+
+
+def _mappings(engine: Engine) -> dict[str, TableMapping]:
+    """The mappings, or none yet (the dashboard then says how to get them)."""
+    try:
+        return engine.mappings()
+    except ConfigError:
+        return {}
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, engine: EngineDep) -> HTMLResponse:
+    mappings = _mappings(engine)
+    queue = {e.name: e for e in engine.queue.entries()}
+    couplings = engine.state.coupling_counts()
+    errors = engine.state.error_counts()
+    rows: list[dict[str, Any]] = []
+    for name, m in mappings.items():
+        last = engine.state.jobs(name, 1)
+        rows.append(
+            {
+                **shapes.mapping_summary(m),
+                "entry": queue.get(name),
+                "last_job": last[0] if last else None,
+                "couplings": couplings.get(name, (0, 0))[0],
+                "skipped": couplings.get(name, (0, 0))[1],
+                "errors": errors.get(name, 0),
+            }
+        )
+    return page(
+        request,
+        "dashboard.html",
+        connection=engine.config.connection(),
+        rows=rows,
+    )
+
+
+@router.get("/mappings/{name}", response_class=HTMLResponse)
+def mapping(
+    request: Request, name: str, engine: EngineDep, offset: int = Query(0, ge=0)
+) -> HTMLResponse:
+    try:
+        m = engine.mapping(name)
+    except (UnknownMappingError, ConfigError) as exc:
+        return page(request, "missing.html", 404, what=str(exc))
+    total, couplings = engine.state.couplings_page(name, offset, PAGE)
+    return page(
+        request,
+        "mapping.html",
+        m=m,
+        doc=catalogue.to_document(m),
+        directions=[d.value for d in _directions(m)],
+        total=total,
+        couplings=couplings,
+        offset=offset,
+        page_size=PAGE,
+        jobs=engine.state.jobs(name, 10),
+    )
+
+
+def _directions(m: TableMapping) -> list[Direction]:
+    return [d for d in Direction if m.direction.includes(d)]
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+def jobs(request: Request, engine: EngineDep, mapping: str | None = None) -> HTMLResponse:
+    return page(
+        request,
+        "jobs.html",
+        jobs=engine.state.jobs(mapping or None, 200),
+        names=list(_mappings(engine)),
+        mapping=mapping or "",
+    )
+
+
+@router.get("/errors", response_class=HTMLResponse)
+def errors(request: Request, engine: EngineDep, job: str | None = None) -> HTMLResponse:
+    return page(request, "errors.html", errors=engine.state.errors(job or None, 500), job=job)
+
+
+@router.get("/skipped", response_class=HTMLResponse)
+def skipped(request: Request, engine: EngineDep) -> HTMLResponse:
+    return page(request, "skipped.html", couplings=engine.state.skipped_couplings())
+
+
+@router.get("/full-sync", response_class=HTMLResponse)
+def full_sync_review(request: Request, engine: EngineDep) -> HTMLResponse:
+    # Opening the review refreshes the recommendations, as the product's page does; when
+    # that cannot be done the lines already stored are shown with the reason.
+    problem = None
+    try:
+        lines = full_sync.review(engine.context())
+    except (CoupletError, httpx.HTTPError) as exc:
+        problem = message(exc)
+        lines = engine.state.full_sync_lines()
+    return page(
+        request,
+        "full_sync.html",
+        lines=lines,
+        problem=problem,
+        startable=problem is None
+        and any(
+            x.recommendation is not Recommendation.NO_RECORDS
+            and x.status in (LineStatus.NOT_STARTED, LineStatus.IN_PROCESS)
+            for x in lines
+        ),
+    )
+
+
+@router.get("/connection", response_class=HTMLResponse)
+def connection(request: Request, engine: EngineDep) -> HTMLResponse:
+    return page(request, "connection.html", connection=engine.config.connection())

@@ -1,0 +1,147 @@
+"""The REST API end to end over both reference services: enable, full sync, couplings,
+synchronize now, errors, skipped records and their restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.conftest import CONNECTION, Web
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_setup_and_mappings(web: Web) -> None:
+    api = web.http
+    assert api.get("/api/v1/mappings").status_code == 409  # not set up
+    assert _ok(api.put("/api/v1/connection", json=CONNECTION))["enabled"] is False
+    assert api.post("/api/v1/sync").status_code == 409  # set up, not enabled
+    assert _ok(api.post("/api/v1/connection/test"))["ok"] is True
+    # Changing one value keeps the rest, secrets included.
+    changed = _ok(api.put("/api/v1/connection", json={"erp_company": "CRONUS"}))
+    assert changed["crm_client_id"] == "crm-app" and "crm-pw" not in str(changed)
+    enabled = _ok(api.post("/api/v1/connection/enable"))
+    assert "CUSTOMER" in enabled["created_mappings"] and enabled["connection"]["enabled"]
+    assert _ok(api.post("/api/v1/connection/enable"))["created_mappings"] == []
+
+    listed = {m["name"]: m for m in _ok(api.get("/api/v1/mappings"))}
+    assert listed["CUSTOMER"]["erp_entity"] == "customers"
+    customer = _ok(api.get("/api/v1/mappings/CUSTOMER"))
+    assert customer["crm_table"] == "accounts" and customer["fields"]
+    assert api.get("/api/v1/mappings/NOPE").json()["detail"].startswith("there is no mapping")
+    assert api.get("/api/v1/mappings/NOPE").status_code == 404
+    queue = {e["name"] for e in _ok(api.get("/api/v1/job-queue"))}
+    assert "CUSTOMER" in queue
+
+    # A validated replace: a rule broken is 422 and nothing changes; a good edit sticks.
+    bad = {**customer, "direction": "sideways"}
+    assert api.put("/api/v1/mappings/CUSTOMER", json=bad).status_code == 422
+    assert api.put("/api/v1/mappings/CUSTOMER", json={"fields": []}).status_code == 422
+    edited = {**customer, "sync_after_coupling": not customer.get("sync_after_coupling", False)}
+    saved = _ok(api.put("/api/v1/mappings/CUSTOMER", json=edited))
+    assert saved.get("sync_after_coupling", False) == edited["sync_after_coupling"]
+    assert api.put("/api/v1/mappings/NOPE", json=customer).status_code == 404
+    assert _ok(api.post("/api/v1/mappings/reset", json={"names": ["CUSTOMER"]})) == {
+        "reset": ["CUSTOMER"]
+    }
+    assert _ok(api.get("/api/v1/mappings/CUSTOMER")) == customer
+    assert api.post("/api/v1/mappings/reset", json={"names": ["NOPE"]}).status_code == 404
+    assert "openapi" in _ok(api.get("/openapi.json"))
+
+
+def test_full_sync_couplings_sync_now_errors_and_skipped(web: Web) -> None:
+    api, erp, crm = web.http, web.systems.erp, web.systems.crm
+    web.seed()
+    web.enable()
+    review = {x["name"]: x for x in _ok(api.get("/api/v1/full-sync"))}
+    assert review["CUSTOMER"]["recommendation"] == "couple-records"
+    done = _ok(api.post("/api/v1/full-sync/start"))
+    assert done["failed"] == [], (done, api.get("/api/v1/errors").json())
+    assert {x["status"] for x in done["lines"]} <= {"finished", "not-started"}
+
+    page = _ok(api.get("/api/v1/mappings/CUSTOMER/couplings", params={"limit": 2}))
+    assert page["total"] == 3 and len(page["items"]) == 2
+    assert api.get("/api/v1/mappings/NOPE/couplings").status_code == 404
+    customers = {c["displayName"]: c for c in erp.rows("customers")}
+    adatum = customers["Adatum Corporation"]
+
+    # Synchronize Now one record.
+    erp.patch(f"customers({adatum['id']})", {"phoneNumber": "555-0101"})
+    result = _ok(
+        api.post(
+            "/api/v1/mappings/CUSTOMER/sync-now",
+            json={"erp_ids": [adatum["id"]], "direction": "erp-to-crm"},
+        )
+    )
+    assert result["summary"].startswith("Synchronized 1 of 1"), result
+    accounts = {a["name"]: a for a in crm.get("accounts").json()["value"]}
+    assert accounts["Adatum Corporation"]["telephone1"] == "555-0101"
+    assert api.post("/api/v1/mappings/CUSTOMER/sync-now", json={}).status_code == 422
+
+    # A salesperson nobody coupled: the customer fails twice and is skipped.
+    seller = erp.create("salespeoplePurchasers", {"code": "NEW", "displayName": "New Seller"})
+    erp.patch(f"customers({adatum['id']})", {"salespersonCode": "NEW"})
+    body = {"mappings": ["CUSTOMER"], "direction": "erp-to-crm"}
+    assert _ok(api.post("/api/v1/sync", json=body))["failed"] == 1
+    errors = _ok(api.get("/api/v1/errors"))
+    assert "must be coupled" in errors[0]["message"] and errors[0]["source_id"] == adatum["id"]
+    erp.patch(f"customers({adatum['id']})", {"phoneNumber": "555-0102"})
+    _ok(api.post("/api/v1/sync", json=body))
+    skipped = _ok(api.get("/api/v1/skipped"))
+    assert [s["erp_id"] for s in skipped] == [adatum["id"]]
+
+    # Couple the salesperson to a CRM user, restore the record: it synchronizes.
+    user = crm.create("systemusers", {"firstname": "New", "lastname": "Seller"})
+    coupled = _ok(
+        api.post(
+            "/api/v1/mappings/SALESPEOPLE/couplings",
+            json={"erp_id": seller["id"], "crm_id": user["systemuserid"]},
+        ),
+        201,
+    )
+    assert coupled["coupling"]["erp_id"] == seller["id"]
+    assert api.post("/api/v1/skipped/restore", json={}).status_code == 422
+    assert _ok(api.post("/api/v1/skipped/restore", json={"all": True})) == {"restored": 1}
+    assert _ok(api.get("/api/v1/skipped")) == []
+    jobs = _ok(api.post("/api/v1/sync", json=body))["jobs"]
+    assert sum(j["modified"] for j in jobs) == 1 and not any(j["failed"] for j in jobs)
+    assert _ok(api.get("/api/v1/jobs", params={"mapping": "CUSTOMER"}))[0]["modified"] == 1
+
+
+def test_couple_uncouple_match_and_create(web: Web) -> None:
+    api, erp, crm = web.http, web.systems.erp, web.systems.crm
+    web.seed()
+    web.enable()
+    customers = {c["displayName"]: c for c in erp.rows("customers")}
+    accounts = {a["name"]: a for a in crm.get("accounts").json()["value"]}
+    url = "/api/v1/mappings/CUSTOMER"
+    # CUSTOMER needs its salespeople and currencies coupled first: full-sync those.
+    _ok(api.post("/api/v1/sync", json={"mappings": ["SALESPEOPLE", "CURRENCY"], "full": True}))
+
+    matched = _ok(api.post(f"{url}/match", json={"create_new": False}))
+    assert matched["coupled"] == {
+        customers["Trey Research"]["id"]: accounts["Trey Research"]["accountid"]
+    }
+    assert matched["unmatched"] == [customers["Adatum Corporation"]["id"]]
+    created = _ok(api.post(f"{url}/create-in-crm", json={"erp_ids": matched["unmatched"]}))
+    assert sum(j["inserted"] for j in created["jobs"]) == 1
+    again = _ok(api.post(f"{url}/create-in-crm", json={"erp_ids": matched["unmatched"]}))
+    assert again["already_coupled"] == matched["unmatched"]
+    fourth = accounts["Fourth Coffee"]["accountid"]
+    made = _ok(api.post(f"{url}/create-in-erp", json={"crm_ids": [fourth]}))
+    assert sum(j["inserted"] for j in made["jobs"]) == 1
+    assert _ok(api.get(f"{url}/couplings"))["total"] == 3
+
+    trey = customers["Trey Research"]["id"]
+    gone = _ok(api.request("DELETE", f"{url}/couplings", json={"erp_ids": [trey]}))
+    assert gone["uncoupled"] == 1
+    bad = api.post(f"{url}/couplings", json={"erp_id": trey, "crm_id": fourth})
+    assert bad.status_code == 422 and "already coupled" in bad.json()["detail"]
+    pair = {"erp_id": trey, "crm_id": accounts["Trey Research"]["accountid"]}
+    back = api.post(f"{url}/couplings", json={**pair, "sync": "erp-to-crm"})
+    assert _ok(back, 201)["jobs"]
+    assert api.post(f"{url}/couplings", json={"erp_id": "", "crm_id": "x"}).status_code == 422
+    everything = _ok(api.request("DELETE", f"{url}/couplings", json={"all": True}))
+    assert everything["uncoupled"] == 3
