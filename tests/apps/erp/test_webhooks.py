@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.helpers import ERP_API, ErpClient
+from tests.helpers import ERP_API, ErpClient, erp_client
 
 
 class Receiver:
@@ -63,12 +63,27 @@ def receiver() -> Iterator[Receiver]:
 
 
 def _subscribe(erp: ErpClient, url: str, resource: str = "customers") -> Any:
-    return erp.http.post(ERP_API + "subscriptions", headers=erp.headers(), json={
-        "notificationUrl": url, "clientState": "secret-state",
-        "resource": f"/api/v2.0/companies({erp.company_id})/{resource}"})
+    return erp.http.post(
+        ERP_API + "subscriptions",
+        headers=erp.headers(),
+        json={
+            "notificationUrl": url,
+            "clientState": "secret-state",
+            "resource": f"/api/v2.0/companies({erp.company_id})/{resource}",
+        },
+    )
 
 
-def test_subscribe_and_get_coalesced_notifications(erp: ErpClient, receiver: Receiver) -> None:
+@pytest.fixture
+def slow_erp(database_url: str) -> Iterator[ErpClient]:
+    """An ERP whose notifier waits two seconds: long enough that quick successive changes
+    fall in one window even on a busy machine (the usual test delay is 0.2 s)."""
+    with erp_client(database_url, webhook_delay_seconds=2.0) as client:
+        yield client
+
+
+def test_subscribe_and_get_coalesced_notifications(slow_erp: ErpClient, receiver: Receiver) -> None:
+    erp = slow_erp
     r = _subscribe(erp, receiver.url)
     assert r.status_code == 201, r.text
     sub = r.json()
@@ -77,7 +92,7 @@ def test_subscribe_and_get_coalesced_notifications(erp: ErpClient, receiver: Rec
     erp.patch(f"customers({a['id']})", {"city": "Oslo"})
     b = erp.create("customers", {"displayName": "B"})
     erp.create("contacts", {"displayName": "Not notified"})
-    notes = receiver.wait_for(1)
+    notes = receiver.wait_for(1, timeout=15)
     time.sleep(0.5)
     assert len(notes) == 1  # one notification for quick successive changes
     entries = {e["resource"].rsplit("(", 1)[1].rstrip(")"): e for e in notes[0]["value"]}
@@ -86,7 +101,7 @@ def test_subscribe_and_get_coalesced_notifications(erp: ErpClient, receiver: Rec
     assert entries[a["id"]]["clientState"] == "secret-state"
     assert entries[a["id"]]["subscriptionId"] == sub["subscriptionId"]
     erp.delete(f"customers({b['id']})")
-    notes = receiver.wait_for(2)
+    notes = receiver.wait_for(2, timeout=15)
     assert [e["changeType"] for e in notes[1]["value"]] == ["deleted"]
 
 
@@ -96,8 +111,10 @@ def test_line_changes_notify_the_header(erp: ErpClient, receiver: Receiver) -> N
     assert _subscribe(erp, receiver.url, "salesOrders").status_code == 201
     erp.create(f"salesOrders({order['id']})/salesOrderLines", {"description": "Note"})
     notes = receiver.wait_for(1)
-    assert [(e["changeType"], e["resource"].endswith(f"salesOrders({order['id']})"))
-            for e in notes[0]["value"]] == [("updated", True)]
+    assert [
+        (e["changeType"], e["resource"].endswith(f"salesOrders({order['id']})"))
+        for e in notes[0]["value"]
+    ] == [("updated", True)]
 
 
 def test_renew_delete_and_validation(erp: ErpClient, receiver: Receiver) -> None:
@@ -105,8 +122,9 @@ def test_renew_delete_and_validation(erp: ErpClient, receiver: Receiver) -> None
     path = ERP_API + f"subscriptions('{sub['subscriptionId']}')"
     r = erp.http.patch(path, headers=erp.headers(), json={"clientState": "new"})
     assert r.status_code == 428
-    r = erp.http.patch(path, headers=erp.headers({"If-Match": sub["@odata.etag"]}),
-                       json={"clientState": "new"})
+    r = erp.http.patch(
+        path, headers=erp.headers({"If-Match": sub["@odata.etag"]}), json={"clientState": "new"}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["clientState"] == "new"
     listed = erp.http.get(ERP_API + "subscriptions", headers=erp.headers()).json()["value"]
@@ -121,8 +139,7 @@ def test_renew_delete_and_validation(erp: ErpClient, receiver: Receiver) -> None
     assert r.status_code == 400 and "notificationUrl" in r.text
 
 
-def test_retry_on_server_error_and_drop_on_client_error(erp: ErpClient,
-                                                       receiver: Receiver) -> None:
+def test_retry_on_server_error_and_drop_on_client_error(erp: ErpClient, receiver: Receiver) -> None:
     assert _subscribe(erp, receiver.url).status_code == 201
     receiver.status = 503
     erp.create("customers", {"displayName": "Retry me"})
