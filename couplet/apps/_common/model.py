@@ -55,6 +55,7 @@ class Field:
     hidden: bool = False
     label: str | None = None
     choice_labels: tuple[tuple[int, str], ...] | None = None  # labels of `choices`, when known
+    indexed: bool = False  # looked up by value often (numbers, codes): give it an index
     options: tuple[str, ...] | None = None
 
 
@@ -151,7 +152,9 @@ class Model:
             table = sa.Table(e.name, self.metadata, *cols)
             sa.Index(f"ix_{e.name}_version", table.c[conventions.version])
             for f in e.fields:
-                if f.ref:
+                # References and other ids (company, customer) are what rules look rows up
+                # by; without an index every such lookup reads the whole table.
+                if f.name != e.key and (f.ref or f.indexed or f.type is FieldType.GUID):
                     sa.Index(f"ix_{e.name}_{f.name.strip('_')}", table.c[f.name])
             self.tables[e.name] = table
         # One counter for the whole database: Dataverse's versionnumber is a database-wide

@@ -107,9 +107,7 @@ def company_contact(customer: Row, number: str) -> Row:
 
 def _customer_after_write(tx: Tx, row: Row | None, old: Row | None) -> None:
     if old is None and row is not None:
-        insert_system(
-            tx, "contact", company_contact(row, next_code(tx, row["companyId"], "CONT"))
-        )
+        insert_system(tx, "contact", company_contact(row, next_code(tx, row["companyId"], "CONT")))
     elif row is not None and old is not None:
         changes = {c: row.get(f) for f, c in _SHARED.items() if row.get(f) != old.get(f)}
         if changes:

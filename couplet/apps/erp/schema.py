@@ -10,6 +10,7 @@ the server can fill one from the other, as Business Central does.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -93,7 +94,14 @@ def entity(
     company_scoped: bool = True,
     number_series: str | None = None,
 ) -> Table:
-    cols = [Field("id", F.GUID), *fields]
+    # Numbers and codes identify records to people and to the uniqueness checks.
+    cols = [
+        Field("id", F.GUID),
+        *(
+            dataclasses.replace(f, indexed=True) if f.name in ("number", "code") else f
+            for f in fields
+        ),
+    ]
     names = {f.name for f in cols}
     for p in pairs:
         # Pairs imply their fields; declaring them twice would make two columns.
