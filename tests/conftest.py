@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,24 +22,53 @@ def _backends() -> list[object]:
     return ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, *marks])]
 
 
-@pytest.fixture(params=_backends())
-def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
-    """A fresh, empty database on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/test.db"
+@contextmanager
+def fresh_databases(backend: str, directory: Path, names: list[str]) -> Iterator[list[str]]:
+    """One fresh, empty database per name on `backend` ("sqlite" or "postgres"), dropped
+    afterwards. Tests that run several services (CRM, ERP, engine) need one each."""
+    if backend == "sqlite":
+        yield [f"sqlite:///{directory}/{name}.db" for name in names]
         return
     assert POSTGRES_URL
-    admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"),
-                             isolation_level="AUTOCOMMIT")
-    name = f"couplet_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin = sa.create_engine(
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    created = [f"couplet_{uuid.uuid4().hex[:12]}" for _ in names]
     base = POSTGRES_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    sa.orm.close_all_sessions()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        with admin.connect() as conn:
+            for db in created:
+                conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
+        yield [f"{base}/{db}" for db in created]
+    finally:
+        sa.orm.close_all_sessions()
+        with admin.connect() as conn:
+            for db in created:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of the test: "sqlite", or "postgres" when configured."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each backend."""
+    with fresh_databases(backend, tmp_path, ["test"]) as (url,):
+        yield url
+
+
+DatabaseFactory = Callable[[list[str]], list[str]]
+
+
+@pytest.fixture
+def databases(backend: str, tmp_path: Path) -> Iterator[DatabaseFactory]:
+    """Makes fresh databases on the test's backend by name, all dropped after the test."""
+    with ExitStack() as stack:
+        yield lambda names: stack.enter_context(fresh_databases(backend, tmp_path, names))
 
 
 @pytest.fixture

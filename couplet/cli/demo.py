@@ -215,6 +215,12 @@ def _full_sync(engine: Engine, console: Console) -> None:
     coupled = sum(j.coupled for j in jobs)
     failed = sum(j.failed for j in jobs)
     console.print(f"Full sync: {inserted} records created, {coupled} coupled, {failed} failed.")
+    if failed:
+        # The sample CRM has prospects with contacts: a contact whose account is not a
+        # customer has no company in the ERP, and fails as it would in Business Central.
+        console.print(
+            "  Failed records are listed by `couplet errors` and on the web app's Errors page."
+        )
 
 
 def _short_schedule(engine: Engine) -> None:

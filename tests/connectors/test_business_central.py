@@ -109,6 +109,7 @@ def test_salesperson_codes_travel_as_references(
     )[0].row
     assert customer is not None
     assert customer.values["salespersonCode"] == Ref("salespeoplePurchasers", sp_id)
+    assert customer.values["salespersonCode"].label == "JR"  # type: ignore[attr-defined]
     assert erp.row(f"customers({customer.id})")["salespersonCode"] == "JR"
     found = list(bc.query("customers", filters=(Condition("salespersonCode", Op.EQ, sp_id),)))
     assert [r.id for p in found for r in p] == [customer.id]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +14,7 @@ from couplet.apps.erp.app import create_app as create_erp
 from couplet.cli import common
 from couplet.settings import CrmSettings, EngineSettings, ErpSettings
 from couplet.wiring import Engine, open_engine
+from tests.conftest import DatabaseFactory
 from tests.helpers import CrmClient, ErpClient, token_for
 
 CRM, ERP = "http://crm.test", "http://erp.test"
@@ -45,17 +45,19 @@ class Systems:
 
 
 @pytest.fixture
-def systems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems]:
+def systems(databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems]:
+    """The CRM, the ERP and the engine, each on its own fresh database of the test's backend."""
+    crm_url, erp_url, engine_url = databases(["crm", "erp", "engine"])
     crm_app = create_crm(
         CrmSettings(
-            database_url=f"sqlite:///{tmp_path}/crm.db",
+            database_url=crm_url,
             admin_client_id="crm-app",
             admin_client_secret="crm-pw",
         )
     )
     erp_app = create_erp(
         ErpSettings(
-            database_url=f"sqlite:///{tmp_path}/erp.db",
+            database_url=erp_url,
             admin_client_id="erp-app",
             admin_client_secret="erp-pw",
             webhook_delay_seconds=0.1,
@@ -76,6 +78,6 @@ def systems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems
     ):
         crm = CrmClient(crm_http, token_for(crm_http, "crm-app", "crm-pw"))
         erp = ErpClient(erp_http, token_for(erp_http, "erp-app", "erp-pw"))
-        yield Systems(crm, erp, f"sqlite:///{tmp_path}/engine.db")
+        yield Systems(crm, erp, engine_url)
     crm_app.state.engine.dispose()
     erp_app.state.engine.dispose()

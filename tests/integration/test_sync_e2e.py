@@ -5,18 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from typer.testing import CliRunner
-
-from couplet.cli.main import app
 from tests.integration.conftest import SETUP, Systems
-
-runner = CliRunner()
-
-
-def cli(systems: Systems, *args: str, code: int = 0) -> str:
-    result = runner.invoke(app, [*args, "--database-url", systems.engine_url])
-    assert result.exit_code == code, result.output
-    return result.output
+from tests.integration.engine_cli import cli
 
 
 def _seed(systems: Systems) -> None:

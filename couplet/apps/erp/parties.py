@@ -3,7 +3,9 @@
 As with Business Central's default marketing setup, creating a customer creates its
 company contact with a "Customer" business relation, and changes to the customer's name
 and address flow to that contact. A person contact belongs to a company contact
-(`companyNumber`) and shares its business relation.
+(`companyNumber`) and shares its business relation and related customer (`customerId`);
+writing `customerId` on a person sets its company to that customer's company contact, so an
+integration can link people to customers without knowing contact numbers.
 """
 
 from __future__ import annotations
@@ -149,8 +151,23 @@ def display_name(values: Row) -> str:
     return " ".join(str(values[p]) for p in _NAME_PARTS if values.get(p))
 
 
+def _company_of_customer(tx: Tx, values: Row) -> None:
+    """A person given a `customerId` joins that customer's company contact."""
+    customer_id = values.get("customerId")
+    if not customer_id:
+        values["companyNumber"] = ""
+        return
+    company = tx.first(
+        "contact", companyId=values["companyId"], customerId=customer_id, type="Company"
+    )
+    if company is None:
+        raise unknown("customerId", customer_id, "customers")
+    values["companyNumber"] = company["number"]
+
+
 def _link_company(tx: Tx, values: Row) -> None:
-    """A person's company contact gives it the company name and business relation."""
+    """A person's company contact gives it the company name, business relation and
+    related customer."""
     if values.get("type") == "Company":
         values["companyNumber"] = values.get("number")
         values["companyName"] = values.get("displayName")
@@ -159,6 +176,7 @@ def _link_company(tx: Tx, values: Row) -> None:
     if not number:
         values["companyName"] = ""
         values["contactBusinessRelation"] = "None"
+        values["customerId"] = None
         return
     company = tx.first("contact", companyId=values["companyId"], number=number)
     if company is None or company["type"] != "Company":
@@ -167,10 +185,23 @@ def _link_company(tx: Tx, values: Row) -> None:
 
 
 def join_company(person: Row, company: Row) -> None:
-    """A person contact takes its company contact's name and business relation."""
+    """A person contact takes its company contact's name, business relation and customer."""
     person["companyNumber"] = company["number"]
     person["companyName"] = company["displayName"]
     person["contactBusinessRelation"] = company["contactBusinessRelation"]
+    person["customerId"] = company.get("customerId")
+
+
+def _reject_company_customer(values: Row) -> None:
+    """A company contact's customer comes from its business relation, never from a client."""
+    if values.get("customerId") and values.get("type") == "Company":
+        raise ODataError(
+            400,
+            "customerId can only be set on a contact of type Person; a company contact is "
+            "related to its customer through the business relation.",
+            "BadRequest",
+            target="customerId",
+        )
 
 
 def _contact_before_insert(tx: Tx, values: Row) -> None:
@@ -185,6 +216,9 @@ def _contact_before_insert(tx: Tx, values: Row) -> None:
         )
     values["contactBusinessRelation"] = "None"
     _check_salesperson(tx, values["companyId"], values)
+    _reject_company_customer(values)
+    if "customerId" in values and values.get("type") != "Company":
+        _company_of_customer(tx, values)
     _link_company(tx, values)
 
 
@@ -208,16 +242,24 @@ def _contact_before_update(tx: Tx, old: Row, changes: Row) -> None:
         changes["displayName"] = display_name(merged) or old["displayName"]
         merged["displayName"] = changes["displayName"]
     _check_salesperson(tx, old["companyId"], changes)
+    if "customerId" in changes:
+        _reject_company_customer(merged)
+        if merged["type"] == "Company":
+            del changes["customerId"]  # unchanged, or rejected above
+        else:
+            _company_of_customer(tx, merged)
+            changes["companyNumber"] = merged["companyNumber"]
     if {"companyNumber", "type", "displayName", "number"} & set(changes):
         merged["contactBusinessRelation"] = old["contactBusinessRelation"]
         _link_company(tx, merged)
         changes.update({k: merged[k] for k in ("companyNumber", "companyName")})
         if merged["type"] == "Person":
             changes["contactBusinessRelation"] = merged["contactBusinessRelation"]
+            changes["customerId"] = merged["customerId"]
 
 
 def _contact_before_delete(tx: Tx, row: Row) -> None:
-    if row.get("customerId"):
+    if row.get("customerId") and row["type"] == "Company":
         raise ODataError(
             400,
             f"Contact {row['number']} cannot be deleted because it is related to a customer.",

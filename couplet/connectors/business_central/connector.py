@@ -160,7 +160,8 @@ class BusinessCentralConnector:
                 target = CODE_REFERENCES.get((table, key))
                 if target is not None:
                     found = codes[key].get(str(value)) if value else None
-                    values[key] = Ref(target[0], found) if found else None
+                    # The code is what a person knows the salesperson by: messages name it.
+                    values[key] = Ref(target[0], found, label=str(value)) if found else None
                 elif value == "" or value == EMPTY_GUID:
                     # Business Central has no nulls: blank text and the empty GUID mean "no
                     # value", which the engine (and Dataverse) call None.

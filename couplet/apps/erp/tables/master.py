@@ -140,7 +140,9 @@ TABLES: list[Table] = [
             text("currencyCode", 10),
             flag("privacyBlocked"),
             date("lastInteractionDate"),
-            Field("customerId", F.GUID, read_only=True, hidden=True),
+            # The customer related to the contact's company through its business relation;
+            # writing it on a person moves the person to that customer's company contact.
+            Field("customerId", F.GUID),
         ],
         number_series="CONT",
     ),

@@ -1,0 +1,423 @@
+"""Benchmark: the engine's synchronization over HTTP against both reference services.
+
+Starts `couplet serve crm` and `couplet serve erp` as their own processes on 127.0.0.1
+(free ports) over fresh databases, seeds customers with one person contact each straight
+into the ERP database, then measures through the engine (connectors over HTTP, SQL state):
+
+- `full_sync_customers` / `full_sync_contacts`: every ERP customer, then every person
+  contact, created in the CRM and coupled (a full synchronization ERP -> CRM);
+- `first_scheduled_run`: the next scheduled CUSTOMER run, which reads back once the rows
+  the full synchronization wrote (all unchanged);
+- `incremental_run`: a scheduled CUSTOMER run after `--changes` customers changed in the ERP,
+  over all the coupled records;
+- `batched_small` / `per_record_small`: the same full synchronization of `--small`
+  further customers with the engine's bulk paths (pages, reads by id, `$batch`) and with
+  one request per record (page size 1, batch size 1), each on its own engine database.
+
+Results go to `bench/results/sync-<date>.json` (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from couplet.apps._common.bulk import insert_many
+from couplet.apps._common.records import SYSTEM, NoRules, Tx
+from couplet.apps._common.service import ODataService
+from couplet.apps.erp.app import create_app as create_erp
+from couplet.apps.erp.blanks import fill_blanks
+from couplet.connectors.business_central.connector import BusinessCentralConnector
+from couplet.connectors.dataverse.connector import DataverseConnector
+from couplet.engine.context import Context
+from couplet.engine.model import Direction
+from couplet.engine.runner import RunOptions, synchronize
+from couplet.settings import EngineSettings, ErpSettings
+from couplet.wiring import Engine, open_engine
+
+CLIENT_ID, CLIENT_SECRET = "bench-app", "bench-secret"
+RESULTS = Path(__file__).parent / "results"
+CHUNK = 5000
+
+
+def main() -> None:
+    args = _arguments()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        urls = stack.enter_context(_databases(args.postgres, work, 5))
+        crm_db, erp_db, engine_db, batched_db, single_db = urls
+        t = time.perf_counter()
+        seeded = _seed_erp(erp_db, args.customers + 2 * args.small)
+        figures: dict[str, Any] = {"seed_erp_direct": _figures(seeded, time.perf_counter() - t)}
+        _report("seed_erp_direct", figures["seed_erp_direct"])
+        crm = stack.enter_context(_Server("crm", crm_db, work))
+        erp = stack.enter_context(_Server("erp", erp_db, work))
+        customers = _customer_ids(erp_db)
+        big = customers[: args.customers]
+        small_a = customers[args.customers : args.customers + args.small]
+        small_b = customers[args.customers + args.small :]
+
+        engine = _engine(engine_db, crm, erp)
+        ctx = engine.context()
+        full = RunOptions(direction=Direction.ERP_TO_CRM, only_coupled=False, force_modify=True)
+        for name in ("CUSTOMER", "CONTACT"):
+            key = f"full_sync_{name.lower()}s"
+            t = time.perf_counter()
+            jobs = synchronize(ctx, name, RunOptions(**{**full.__dict__, "watermark_key": key}))
+            figures[key] = _figures(jobs[0].inserted, time.perf_counter() - t, job=_counts(jobs))
+            _report(key, figures[key])
+        # The first scheduled run reads back, once, the rows the full sync wrote.
+        t = time.perf_counter()
+        jobs = synchronize(ctx, "CUSTOMER")
+        figures["first_scheduled_run"] = _figures(
+            len(big), time.perf_counter() - t, job=_counts(jobs)
+        )
+        _report("first_scheduled_run", figures["first_scheduled_run"])
+        _change_customers(erp, big[:: max(1, len(big) // args.changes)][: args.changes])
+        t = time.perf_counter()
+        jobs = synchronize(ctx, "CUSTOMER")
+        figures["incremental_run"] = _figures(
+            sum(j.modified for j in jobs),
+            time.perf_counter() - t,
+            job=_counts(jobs),
+            coupled_records=len(big),
+        )
+        _report("incremental_run", figures["incremental_run"])
+        engine.close()
+
+        for key, db, ids, size in (
+            ("batched_small", batched_db, small_a, None),
+            ("per_record_small", single_db, small_b, 1),
+        ):
+            other = _engine(db, crm, erp)
+            run = RunOptions(direction=Direction.ERP_TO_CRM, only_coupled=False, erp_ids=tuple(ids))
+            t = time.perf_counter()
+            jobs = synchronize(_context(other, size), "CUSTOMER", run)
+            figures[key] = _figures(jobs[0].inserted, time.perf_counter() - t, job=_counts(jobs))
+            _report(key, figures[key])
+            other.close()
+
+    result = {
+        "benchmark": "sync",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "parameters": vars(args),
+        "figures": figures,
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "environment": _environment(args.postgres),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"sync-{dt.date.today().isoformat()}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
+    print(f"saved {out}")
+
+
+def _arguments() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--customers", type=int, default=100_000, help="full sync size")
+    p.add_argument(
+        "--changes", type=int, default=100, help="customers changed before the incremental run"
+    )
+    p.add_argument(
+        "--small", type=int, default=1000, help="size of the batched vs per-record comparison"
+    )
+    p.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        help="run on PostgreSQL: a server URL allowed to create and drop databases",
+    )
+    return p.parse_args()
+
+
+# -- databases and services ---------------------------------------------------------------
+
+
+@contextmanager
+def _databases(admin_url: str | None, work: Path, n: int) -> Iterator[list[str]]:
+    if admin_url is None:
+        yield [f"sqlite:///{work}/db{i}.db" for i in range(n)]
+        return
+    admin = sa.create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    names = [f"couplet_bench_{uuid.uuid4().hex[:10]}" for _ in range(n)]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield [f"{admin_url.rsplit('/', 1)[0]}/{name}" for name in names]
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _seed_erp(url: str, customers: int) -> int:
+    """Customers, their company contacts and one person each, straight into the database.
+
+    The ERP's own rules create a company contact per customer one statement at a time;
+    here the three kinds of rows are written in bulk with what those rules would write
+    (numbers, business relation, company name and related customer), rules switched off.
+    """
+    app = create_erp(ErpSettings(database_url=url))  # schema, company, setup
+    service: ODataService = app.state.service
+    model = service.model
+    with service.transactions.begin() as conn:
+        tx = Tx(conn, model, SYSTEM, NoRules(), service.clock)
+        company = tx.first("company")
+        assert company is not None
+        for start in range(0, customers, CHUNK):
+            batch = range(start, min(customers, start + CHUNK))
+            rows: dict[str, list[dict[str, Any]]] = {"customer": [], "contact": []}
+            for n in batch:
+                cid = str(uuid.uuid4())
+                name = f"Bench Customer {n:06d}"
+                shared = {"companyId": company["id"], "city": "Seattle"}
+                rows["customer"].append(
+                    {"id": cid, "number": f"BC{n:06d}", "displayName": name, **shared}
+                )
+                relation = {
+                    "customerId": cid,
+                    "contactBusinessRelation": "Customer",
+                    "companyNumber": f"BK{n:06d}",
+                    "companyName": name,
+                }
+                rows["contact"].append(
+                    {
+                        "id": str(uuid.uuid4()),
+                        "number": f"BK{n:06d}",
+                        "type": "Company",
+                        "displayName": name,
+                        **relation,
+                        **shared,
+                    }
+                )
+                rows["contact"].append(
+                    {
+                        "id": str(uuid.uuid4()),
+                        "number": f"BP{n:06d}",
+                        "type": "Person",
+                        "firstName": "Pat",
+                        "surname": f"Person {n:06d}",
+                        "displayName": f"Pat Person {n:06d}",
+                        **relation,
+                        **shared,
+                    }
+                )
+            for entity, values in rows.items():
+                definition = model.entity(entity)
+                for v in values:
+                    for f in definition.fields:
+                        if f.name not in v and f.default is not None:
+                            v[f.name] = f.default() if callable(f.default) else f.default
+                    fill_blanks(definition, v)
+                insert_many(tx, entity, values)
+    app.state.engine.dispose()
+    return customers
+
+
+def _customer_ids(url: str) -> list[str]:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        ids = conn.execute(sa.text('SELECT id FROM customer ORDER BY "number"')).scalars()
+        result = [str(i) for i in ids]
+    engine.dispose()
+    return result
+
+
+class _Server:
+    """`couplet serve crm|erp` in its own process, so engine and service share no GIL."""
+
+    def __init__(self, kind: str, url: str, work: Path) -> None:
+        self.kind, self.url, self.log = kind, url, work / f"{kind}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        prefix = f"COUPLET_{self.kind.upper()}_"
+        env = {
+            **os.environ,
+            prefix + "ADMIN_CLIENT_ID": CLIENT_ID,
+            prefix + "ADMIN_CLIENT_SECRET": CLIENT_SECRET,
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "couplet.cli.main",
+            "serve",
+            self.kind,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--database-url",
+            self.url,
+        ]
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"The {self.kind} did not start:\n{self.log.read_text()}")
+            try:
+                httpx.post(base + "/oauth2/token", timeout=1)
+                return base
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise SystemExit(f"The {self.kind} did not answer within 120 s.")
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+# -- the engine ---------------------------------------------------------------------------
+
+
+def _engine(url: str, crm: str, erp: str) -> Engine:
+    """An engine on its own database, set up and enabled against the two services."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "couplet.cli.main",
+            "setup",
+            "--crm-url",
+            crm,
+            "--crm-client-id",
+            CLIENT_ID,
+            "--crm-client-secret",
+            CLIENT_SECRET,
+            "--erp-url",
+            erp,
+            "--erp-client-id",
+            CLIENT_ID,
+            "--erp-client-secret",
+            CLIENT_SECRET,
+            "--enable",
+            "--database-url",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return open_engine(EngineSettings(database_url=url))
+
+
+def _context(engine: Engine, size: int | None) -> Context:
+    """The engine's context, or one that makes one request per record (`size` 1)."""
+    ctx = engine.context()
+    if size is None:
+        return ctx
+    c = engine.connection()
+    crm = DataverseConnector(
+        engine.session(c.crm_url, c.crm_client_id, c.crm_client_secret),
+        c.crm_url,
+        batch_size=size,
+    )
+    erp = BusinessCentralConnector(
+        engine.session(c.erp_url, c.erp_client_id, c.erp_client_secret),
+        c.erp_url,
+        c.erp_company,
+        batch_size=size,
+    )
+    return Context(
+        erp=erp,
+        crm=crm,
+        state=ctx.state,
+        clock=ctx.clock,
+        mappings=ctx.mappings,
+        options=crm,
+        page_size=size,
+    )
+
+
+def _change_customers(erp_base: str, ids: list[str]) -> None:
+    with httpx.Client(base_url=erp_base, timeout=60) as http:
+        token = http.post(
+            "/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
+        ).json()["access_token"]
+        company = http.get(
+            "/api/v2.0/companies", headers={"Authorization": f"Bearer {token}"}
+        ).json()["value"][0]["id"]
+        for n, ident in enumerate(ids):
+            r = http.patch(
+                f"/api/v2.0/companies({company})/customers({ident})",
+                json={"phoneNumber": f"555-{n:04d}"},
+                headers={"Authorization": f"Bearer {token}", "If-Match": "*"},
+            )
+            r.raise_for_status()
+
+
+# -- reporting ----------------------------------------------------------------------------
+
+
+def _counts(jobs: list[Any]) -> list[dict[str, Any]]:
+    keys = ("inserted", "modified", "unchanged", "skipped", "failed")
+    return [{"direction": str(j.direction), **{k: getattr(j, k) for k in keys}} for j in jobs]
+
+
+def _figures(rows: int, seconds: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(rows / seconds, 1) if seconds else None,
+        **extra,
+    }
+
+
+def _report(name: str, figures: dict[str, Any]) -> None:
+    print(
+        f"{name:>22}: {figures['rows']:>7} rows in {figures['seconds']:>8} s "
+        f"({figures['rows_per_second']} rows/s)",
+        flush=True,
+    )
+
+
+def _environment(postgres: str | None) -> dict[str, Any]:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "database": "postgresql" if postgres else "sqlite",
+        "commit": commit,
+    }
+
+
+if __name__ == "__main__":
+    main()
