@@ -37,6 +37,20 @@ def verify_secret(secret: str, stored: str) -> bool:
     return hmac.compare_digest(hash_secret(secret, salt), stored)
 
 
+def signing_key(conn: sa.Connection, model: Model, configured: str | None) -> str:
+    """The token signing key: configured, or generated once and kept in the database so
+    tokens survive a restart."""
+    if configured:
+        return configured
+    table = model.settings
+    row = conn.execute(sa.select(table.c.value).where(table.c.name == "token_key")).scalar()
+    if row:
+        return str(row)
+    key = secrets.token_urlsafe(48)
+    conn.execute(sa.insert(table).values(name="token_key", value=key))
+    return key
+
+
 def register_client(
     conn: sa.Connection, model: Model, client_id: str, secret: str, principal_id: str
 ) -> None:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from .model import Model
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Creates the folder of a SQLite database file, so a fresh checkout just works."""
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def make_engine(url: str) -> sa.Engine:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
-import sqlalchemy as sa
 from fastapi import FastAPI
 
 from ...settings import CrmSettings
-from .._common.auth import TokenIssuer, register_client
-from .._common.database import Transactions, create_schema, make_engine
+from .._common.auth import TokenIssuer, register_client, signing_key
+from .._common.database import Transactions, create_schema, ensure_sqlite_dir, make_engine
 from .._common.model import Conventions, Model
 from .._common.records import SYSTEM, Tx
 from .._common.service import ODataService
@@ -40,25 +37,6 @@ def build_model() -> Model:
     model = Model((t.entity for t in TABLES), CONVENTIONS)
     option_table(model)
     return model
-
-
-def _ensure_parent_dir(url: str) -> None:
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-
-
-def _token_key(conn: sa.Connection, model: Model, configured: str | None) -> str:
-    """The token signing key: configured, or generated once and kept in the database so
-    tokens survive a restart."""
-    if configured:
-        return configured
-    table = model.settings
-    row = conn.execute(sa.select(table.c.value).where(table.c.name == "token_key")).scalar()
-    if row:
-        return str(row)
-    key = secrets.token_urlsafe(48)
-    conn.execute(sa.insert(table).values(name="token_key", value=key))
-    return key
 
 
 def bootstrap(tx: Tx, settings: CrmSettings) -> None:
@@ -145,12 +123,12 @@ def create_app(
     options = OptionSets(model)
     dialect = DataverseDialect(model, tables, options)
     rules = CrmRules(tables, options)
-    _ensure_parent_dir(settings.database_url)
+    ensure_sqlite_dir(settings.database_url)
     engine = make_engine(settings.database_url)
     create_schema(engine, model)
     transactions = Transactions(engine)
     with transactions.begin() as conn:
-        key = _token_key(conn, model, settings.token_key)
+        key = signing_key(conn, model, settings.token_key)
         options.load(conn)
         bootstrap(Tx(conn, model, SYSTEM, rules, now), settings)
     service = ODataService(

@@ -7,16 +7,14 @@ One app serves two API groups under `/api`: the standard `v2.0` API and the cust
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import FastAPI
 
 from ...settings import ErpSettings
-from .._common.auth import TokenIssuer
-from .._common.database import Transactions, create_schema, make_engine
+from .._common.auth import TokenIssuer, signing_key
+from .._common.database import Transactions, create_schema, ensure_sqlite_dir, make_engine
 from .._common.model import Model
 from .._common.records import SYSTEM, Tx
 from .._common.service import ODataService
@@ -40,24 +38,6 @@ def build_model() -> Model:
     return model
 
 
-def _ensure_parent_dir(url: str) -> None:
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-
-
-def _token_key(conn: sa.Connection, model: Model, configured: str | None) -> str:
-    """The signing key: configured, or generated once and kept in the database."""
-    if configured:
-        return configured
-    table = model.settings
-    row = conn.execute(sa.select(table.c.value).where(table.c.name == "token_key")).scalar()
-    if row:
-        return str(row)
-    key = secrets.token_urlsafe(48)
-    conn.execute(sa.insert(table).values(name="token_key", value=key))
-    return key
-
-
 def bootstrap(tx: Tx, settings: ErpSettings) -> None:
     """Makes a fresh database usable: one company with its setup, and the admin client."""
     if tx.first("company") is None:
@@ -74,12 +54,12 @@ def create_app(
     model = build_model()
     dialect = BusinessCentralDialect(model)
     rules = ErpRules(dict(BY_NAME))
-    _ensure_parent_dir(settings.database_url)
+    ensure_sqlite_dir(settings.database_url)
     engine = make_engine(settings.database_url)
     create_schema(engine, model)
     transactions = Transactions(engine)
     with transactions.begin() as conn:
-        key = _token_key(conn, model, settings.token_key)
+        key = signing_key(conn, model, settings.token_key)
         bootstrap(Tx(conn, model, SYSTEM, rules, now), settings)
         conn.execute(sa.text("SELECT 1"))
     subscriptions = Subscriptions(settings, transactions, model, dialect, now)
