@@ -86,10 +86,11 @@ def _asset_after_write(kind: str) -> Any:
             "sourceType": kind.capitalize(),
             "sourceNumber": row["number"],
             "sourceName": row["displayName"],
+            "baseUnitOfMeasureCode": row.get("baseUnitOfMeasureCode") or "",
         }
         existing = tx.first("unitGroup", sourceId=row["id"])
         if existing is None:
-            insert_system(
+            existing = insert_system(
                 tx, "unitGroup", {"companyId": row["companyId"], "sourceId": row["id"], **group}
             )
         elif any(existing[k] != v for k, v in group.items()):
@@ -106,6 +107,7 @@ def _asset_after_write(kind: str) -> Any:
                     "code": base,
                     "unitOfMeasureId": row.get("baseUnitOfMeasureId"),
                     "quantityPerUnitOfMeasure": 1,
+                    "unitGroupId": existing["id"],
                 },
             )
         if old is not None and old["number"] != row["number"]:
@@ -144,6 +146,10 @@ def _unit_before_write(kind: str) -> Any:
 
     def insert(tx: Tx, values: Row) -> None:
         check(tx, values, None)
+        # The unit belongs to its item's (resource's) unit group, which the integration
+        # follows to put the CRM unit in the right CRM unit group.
+        group = tx.first("unitGroup", sourceId=values[key])
+        values["unitGroupId"] = group["id"] if group is not None else None
 
     def update(tx: Tx, old: Row, changes: Row) -> None:
         check(tx, {**old, **changes}, old["id"])
