@@ -168,6 +168,12 @@ def _price_line(tx: Tx, values: Row) -> None:
     if asset is None:
         raise unknown("assetNumber", values.get("assetNumber"), entity + "s")
     values["assetId"] = asset["id"]
+    # The asset's unit the price is for (blank code: its base unit), by id, so the
+    # integration can send the price with the CRM unit coupled to it.
+    units, key, _ = _UNITS[entity]
+    code = values.get("unitOfMeasureCode") or asset.get("baseUnitOfMeasureCode")
+    unit = tx.first(units, **{key: asset["id"], "code": code}) if code else None
+    values["assetUnitOfMeasureId"] = unit["id"] if unit is not None else None
     if d(values.get("unitPrice")) < 0:
         raise _bad("unitPrice must not be negative.", "unitPrice")
 
@@ -175,7 +181,8 @@ def _price_line(tx: Tx, values: Row) -> None:
 def _price_line_update(tx: Tx, old: Row, changes: Row) -> None:
     merged = {**old, **changes}
     _price_line(tx, merged)
-    changes.update({k: merged[k] for k in ("priceListCode", "currencyCode", "assetId")})
+    derived = ("priceListCode", "currencyCode", "assetId", "assetUnitOfMeasureId")
+    changes.update({k: merged[k] for k in derived})
 
 
 def _price_list_after_write(tx: Tx, row: Row | None, old: Row | None) -> None:

@@ -344,6 +344,7 @@ TABLES: list[Table] = [
             text("assetNumber", 20, required=True),
             Field("assetId", F.GUID, read_only=True),
             text("unitOfMeasureCode", 10),
+            Field("assetUnitOfMeasureId", F.GUID, read_only=True),
             decimal("minimumQuantity", default=0),
             money("unitPrice"),
             ro("currencyCode", length=10),
