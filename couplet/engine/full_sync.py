@@ -40,6 +40,10 @@ def recommend(ctx: Context, mapping: TableMapping) -> Recommendation:
     if mapping.name == "CURRENCY":
         # A CRM holding only its base currency has nothing to couple to.
         return Recommendation.FULL_SYNCHRONIZATION if crm <= 1 else Recommendation.COUPLE_RECORDS
+    if mapping.crm_table == "uoms" and erp:
+        # The CRM makes a base unit in every unit group it gets (before this line runs, so
+        # the count above cannot tell): units are matched to those, the rest created.
+        return Recommendation.COUPLE_RECORDS
     if erp == 0 and crm == 0:
         return Recommendation.NO_RECORDS
     if erp and crm:

@@ -36,6 +36,7 @@ from .model import (
     UpdateConflict,
 )
 from .runner import RunOptions, synchronize
+from .transfer import reference_key
 
 
 @dataclass
@@ -135,7 +136,9 @@ def _match(
     claimed: set[str],
 ) -> str | None:
     for group in groups:
-        conditions = _conditions(group, row)
+        conditions = _conditions(ctx, group, row)
+        if conditions is None:
+            continue  # a referenced row is not coupled yet: nothing in the CRM can match
         if not conditions:
             continue  # every criterion of this group is blank: it cannot tell rows apart
         first = next(
@@ -161,10 +164,22 @@ def _value(fm: FieldMapping, row: Row) -> object:
     return value
 
 
-def _conditions(group: list[FieldMapping], row: Row) -> list[Condition]:
+def _conditions(ctx: Context, group: list[FieldMapping], row: Row) -> list[Condition] | None:
+    """The CRM conditions of one criteria group; None when a reference cannot be translated."""
     conditions = []
     for fm in group:
         value = _value(fm, row)
+        if fm.lookup is not None:
+            # References differ by side: a lookup matches the CRM row coupled to its ERP row
+            # (a unit matches by name within its own unit group).
+            key = reference_key(value)
+            if key is None:
+                continue
+            coupling = ctx.state.couplings_by_erp(fm.lookup, [key]).get(key)
+            if coupling is None:
+                return None
+            conditions.append(Condition(fm.crm_field or "", Op.EQ, coupling.crm_id))
+            continue
         if value is None or value == "" or isinstance(value, Ref):
             continue  # blank values give no condition; references differ by side
         op = Op.IEQ if isinstance(value, str) and not fm.case_sensitive_matching else Op.EQ

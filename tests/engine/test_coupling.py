@@ -17,7 +17,7 @@ from couplet.engine.manual import (
     uncouple,
 )
 from couplet.engine.matching import match_and_couple
-from couplet.engine.model import Direction, JobType, Side, UpdateConflict
+from couplet.engine.model import Direction, JobType, Ref, Side, UpdateConflict
 
 from .world import BI, FROM, TO, World, counts
 
@@ -251,3 +251,27 @@ def test_match_and_couple_on_an_option_mapping_runs_the_option_coupling() -> Non
     result = match_and_couple(w.ctx, "PAYMENT TERMS")
     assert result.job.coupled == 1
     assert w.coupling("PAYMENT TERMS", erp_id=net30.id).crm_id == "1"
+
+
+def test_lookup_criterion_matches_within_the_coupled_partner() -> None:
+    w = World()
+    fields = tuple(
+        dataclasses.replace(fm, use_for_matching=True) if fm.lookup == "CURRENCY" else fm
+        for fm in w.mappings["CUSTOMER"].fields
+    )
+    w.change("CUSTOMER", fields=fields)
+    eur_erp, eur_crm = w.euro()
+    usd = w.erp.add("currencies", code="USD", displayName="US dollar")
+    in_euro = w.customer("Contoso", currencyId=eur_erp.id)
+    in_dollars = w.customer("Contoso", currencyId=usd.id)  # USD is not coupled yet
+    w.account("Contoso", transactioncurrencyid=Ref("transactioncurrencies", "other"))
+    euro_account = w.account(
+        "Contoso", transactioncurrencyid=Ref("transactioncurrencies", eur_crm.id)
+    )
+
+    result = match_and_couple(w.ctx, "CUSTOMER", create_new=False, sync_after=False)
+
+    # The name alone is ambiguous; the currency, translated through CURRENCY, is not. A
+    # reference to an uncoupled row cannot match anything.
+    assert result.coupled == {in_euro.id: euro_account.id}
+    assert result.unmatched == [in_dollars.id]

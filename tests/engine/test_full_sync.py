@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from couplet.engine.full_sync import recommend, restart, review, start
-from couplet.engine.model import LineStatus, PassStatus, Recommendation, Ref
+from couplet.engine.model import (
+    Direction,
+    FieldMapping,
+    LineStatus,
+    PassStatus,
+    Recommendation,
+    Ref,
+    TableMapping,
+)
 
 from .world import World
 
@@ -33,6 +41,21 @@ def test_recommendations() -> None:
     assert recommend(w.ctx, m["CURRENCY"]) is Recommendation.COUPLE_RECORDS
     w.erp.add("paymentTerms", code="NET30")
     assert recommend(w.ctx, m["PAYMENT TERMS"]) is Recommendation.COUPLE_RECORDS
+
+
+def test_units_are_coupled_to_the_base_units_the_crm_makes() -> None:
+    w = World()
+    units = TableMapping(
+        "ITEM UOM",
+        "itemUnitsOfMeasure",
+        "uoms",
+        Direction.ERP_TO_CRM,
+        (FieldMapping("code", "name", Direction.ERP_TO_CRM, use_for_matching=True),),
+    )
+    assert recommend(w.ctx, units) is Recommendation.NO_RECORDS
+    # No CRM unit yet: the CRM makes one per unit group before this line runs.
+    w.erp.add("itemUnitsOfMeasure", code="PCS")
+    assert recommend(w.ctx, units) is Recommendation.COUPLE_RECORDS
 
 
 def test_full_sync_runs_in_waves_and_converges_without_duplicates() -> None:

@@ -70,6 +70,10 @@ class CrmRules:
                 )
         if name == "productpricelevel":
             self._check_price_list_item(tx, values, None)
+            # Dataverse gives a price list item the currency of its price list.
+            level = tx.get("pricelevel", values["_pricelevelid_value"])
+            if level is not None and not values.get("_transactioncurrencyid_value"):
+                values["_transactioncurrencyid_value"] = level["_transactioncurrencyid_value"]
         if name == "annotation":
             values["objecttypecode"] = values.get("_objectid_type")
         if name in LINES:

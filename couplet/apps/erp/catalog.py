@@ -86,10 +86,11 @@ def _asset_after_write(kind: str) -> Any:
             "sourceType": kind.capitalize(),
             "sourceNumber": row["number"],
             "sourceName": row["displayName"],
+            "baseUnitOfMeasureCode": row.get("baseUnitOfMeasureCode") or "",
         }
         existing = tx.first("unitGroup", sourceId=row["id"])
         if existing is None:
-            insert_system(
+            existing = insert_system(
                 tx, "unitGroup", {"companyId": row["companyId"], "sourceId": row["id"], **group}
             )
         elif any(existing[k] != v for k, v in group.items()):
@@ -106,6 +107,7 @@ def _asset_after_write(kind: str) -> Any:
                     "code": base,
                     "unitOfMeasureId": row.get("baseUnitOfMeasureId"),
                     "quantityPerUnitOfMeasure": 1,
+                    "unitGroupId": existing["id"],
                 },
             )
         if old is not None and old["number"] != row["number"]:
@@ -144,6 +146,10 @@ def _unit_before_write(kind: str) -> Any:
 
     def insert(tx: Tx, values: Row) -> None:
         check(tx, values, None)
+        # The unit belongs to its item's (resource's) unit group, which the integration
+        # follows to put the CRM unit in the right CRM unit group.
+        group = tx.first("unitGroup", sourceId=values[key])
+        values["unitGroupId"] = group["id"] if group is not None else None
 
     def update(tx: Tx, old: Row, changes: Row) -> None:
         check(tx, {**old, **changes}, old["id"])
@@ -162,6 +168,12 @@ def _price_line(tx: Tx, values: Row) -> None:
     if asset is None:
         raise unknown("assetNumber", values.get("assetNumber"), entity + "s")
     values["assetId"] = asset["id"]
+    # The asset's unit the price is for (blank code: its base unit), by id, so the
+    # integration can send the price with the CRM unit coupled to it.
+    units, key, _ = _UNITS[entity]
+    code = values.get("unitOfMeasureCode") or asset.get("baseUnitOfMeasureCode")
+    unit = tx.first(units, **{key: asset["id"], "code": code}) if code else None
+    values["assetUnitOfMeasureId"] = unit["id"] if unit is not None else None
     if d(values.get("unitPrice")) < 0:
         raise _bad("unitPrice must not be negative.", "unitPrice")
 
@@ -169,7 +181,8 @@ def _price_line(tx: Tx, values: Row) -> None:
 def _price_line_update(tx: Tx, old: Row, changes: Row) -> None:
     merged = {**old, **changes}
     _price_line(tx, merged)
-    changes.update({k: merged[k] for k in ("priceListCode", "currencyCode", "assetId")})
+    derived = ("priceListCode", "currencyCode", "assetId", "assetUnitOfMeasureId")
+    changes.update({k: merged[k] for k in derived})
 
 
 def _price_list_after_write(tx: Tx, row: Row | None, old: Row | None) -> None:

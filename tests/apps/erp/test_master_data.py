@@ -123,6 +123,11 @@ def test_items_units_and_unit_groups(erp: ErpClient) -> None:
         custom=True,
     )
     assert box["unitOfMeasureId"]
+    # Every unit names its item's unit group; the group names the item's base unit.
+    assert {u["unitGroupId"] for u in erp.rows("itemUnitsOfMeasure", custom=True)} == {
+        groups[0]["id"]
+    }
+    assert groups[0]["baseUnitOfMeasureCode"] == "PCS"
     r = erp.post("itemUnitsOfMeasure", {"itemId": item["id"], "code": "BOX"}, custom=True)
     assert r.status_code == 400
     # Unique per item, not per company: another item may come in boxes too.
@@ -177,7 +182,10 @@ def test_code_tables(erp: ErpClient) -> None:
 
 
 def test_price_lists(erp: ErpClient) -> None:
-    erp.create("items", {"number": "1000", "displayName": "Bike", "unitPrice": 100})
+    erp.create(
+        "items",
+        {"number": "1000", "displayName": "Bike", "unitPrice": 100, "baseUnitOfMeasureCode": "PCS"},
+    )
     plist = erp.create(
         "priceLists", {"code": "S00001", "displayName": "Retail", "status": "Active"}, custom=True
     )
@@ -187,6 +195,9 @@ def test_price_lists(erp: ErpClient) -> None:
         custom=True,
     )
     assert line["priceListCode"] == "S00001" and line["assetId"]
+    # Without a unit code the price is for the item's base unit.
+    (base,) = erp.rows("itemUnitsOfMeasure", custom=True)
+    assert line["assetUnitOfMeasureId"] == base["id"]
     r = erp.post("priceListLines", {"priceListId": plist["id"], "assetNumber": "NOPE"}, custom=True)
     assert r.status_code == 400 and "assetNumber" in r.text
 

@@ -287,13 +287,17 @@ TABLES: list[Table] = [
             Field("sourceId", F.GUID, read_only=True),
             ro("sourceNumber", length=20),
             ro("sourceName"),
+            ro("baseUnitOfMeasureCode", length=10),
         ],
         groups=(CUSTOM,),
     ),
     entity(
         "itemUnitOfMeasure",
         "itemUnitsOfMeasure",
-        [decimal("quantityPerUnitOfMeasure", default=1)],
+        [
+            decimal("quantityPerUnitOfMeasure", default=1),
+            Field("unitGroupId", F.GUID, read_only=True),
+        ],
         groups=(CUSTOM,),
         pairs=[
             Pair("itemId", "itemNumber", "item", "number"),
@@ -303,7 +307,10 @@ TABLES: list[Table] = [
     entity(
         "resourceUnitOfMeasure",
         "resourceUnitsOfMeasure",
-        [decimal("quantityPerUnitOfMeasure", default=1)],
+        [
+            decimal("quantityPerUnitOfMeasure", default=1),
+            Field("unitGroupId", F.GUID, read_only=True),
+        ],
         groups=(CUSTOM,),
         pairs=[
             Pair("resourceId", "resourceNumber", "resource", "number"),
@@ -337,6 +344,7 @@ TABLES: list[Table] = [
             text("assetNumber", 20, required=True),
             Field("assetId", F.GUID, read_only=True),
             text("unitOfMeasureCode", 10),
+            Field("assetUnitOfMeasureId", F.GUID, read_only=True),
             decimal("minimumQuantity", default=0),
             money("unitPrice"),
             ro("currencyCode", length=10),
