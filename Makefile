@@ -22,7 +22,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint typecheck
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 demo: $(STAMP)
 	$(VENV)/bin/couplet demo
