@@ -84,6 +84,8 @@ class EntityDef:
     navs: tuple[Nav, ...] = ()
     alternate_keys: tuple[tuple[str, ...], ...] = ()
     primary_name: str | None = None
+    # The type namespace error messages name the entity in (Dataverse's by default).
+    namespace: str = "Microsoft.Dynamics.CRM"
     _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

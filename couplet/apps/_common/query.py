@@ -173,8 +173,7 @@ def _check_property(entity: EntityDef, name: str) -> None:
     f = entity.field(name)
     if f is None or f.hidden:
         raise bad_request(
-            f"Could not find a property named '{name}' on type 'Microsoft.Dynamics.CRM."
-            f"{entity.name}'.",
+            f"Could not find a property named '{name}' on type '{entity.namespace}.{entity.name}'.",
             target=name,
         )
 

@@ -115,7 +115,12 @@ def entity(
     if company_scoped:
         cols.append(Field("companyId", F.GUID, hidden=True))
     definition = EntityDef(
-        name=name, entity_set=entity_set, key="id", fields=tuple(cols), navs=tuple(navs)
+        name=name,
+        entity_set=entity_set,
+        key="id",
+        fields=tuple(cols),
+        navs=tuple(navs),
+        namespace="Microsoft.NAV",
     )
     return Table(definition, frozenset(groups), tuple(pairs), company_scoped, number_series)
 

@@ -143,3 +143,9 @@ def test_read_only_permission_set(erp: ErpClient) -> None:
     assert reader.get("customers").status_code == 200
     r = reader.post("customers", {"displayName": "No"})
     assert r.status_code == 403
+
+
+def test_unknown_properties_are_named_with_business_centrals_namespace(erp: ErpClient) -> None:
+    r = erp.get("customers", params={"$select": "nosuch"})
+    assert r.status_code == 400
+    assert "'Microsoft.NAV.customer'" in r.json()["error"]["message"]
