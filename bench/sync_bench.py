@@ -23,7 +23,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from harness import environment, report
+from harness import figures as measured
 
 from couplet.apps._common.bulk import insert_many
 from couplet.apps._common.records import SYSTEM, NoRules, Tx
@@ -65,8 +66,8 @@ def main() -> None:
         crm_db, erp_db, engine_db, batched_db, single_db = urls
         t = time.perf_counter()
         seeded = _seed_erp(erp_db, args.customers + 2 * args.small)
-        figures: dict[str, Any] = {"seed_erp_direct": _figures(seeded, time.perf_counter() - t)}
-        _report("seed_erp_direct", figures["seed_erp_direct"])
+        figures: dict[str, Any] = {"seed_erp_direct": measured(seeded, time.perf_counter() - t)}
+        report("seed_erp_direct", figures["seed_erp_direct"])
         crm = stack.enter_context(_Server("crm", crm_db, work))
         erp = stack.enter_context(_Server("erp", erp_db, work))
         customers = _customer_ids(erp_db)
@@ -81,25 +82,25 @@ def main() -> None:
             key = f"full_sync_{name.lower()}s"
             t = time.perf_counter()
             jobs = synchronize(ctx, name, RunOptions(**{**full.__dict__, "watermark_key": key}))
-            figures[key] = _figures(jobs[0].inserted, time.perf_counter() - t, job=_counts(jobs))
-            _report(key, figures[key])
+            figures[key] = measured(jobs[0].inserted, time.perf_counter() - t, job=_counts(jobs))
+            report(key, figures[key])
         # The first scheduled run reads back, once, the rows the full sync wrote.
         t = time.perf_counter()
         jobs = synchronize(ctx, "CUSTOMER")
-        figures["first_scheduled_run"] = _figures(
+        figures["first_scheduled_run"] = measured(
             len(big), time.perf_counter() - t, job=_counts(jobs)
         )
-        _report("first_scheduled_run", figures["first_scheduled_run"])
+        report("first_scheduled_run", figures["first_scheduled_run"])
         _change_customers(erp, big[:: max(1, len(big) // args.changes)][: args.changes])
         t = time.perf_counter()
         jobs = synchronize(ctx, "CUSTOMER")
-        figures["incremental_run"] = _figures(
+        figures["incremental_run"] = measured(
             sum(j.modified for j in jobs),
             time.perf_counter() - t,
             job=_counts(jobs),
             coupled_records=len(big),
         )
-        _report("incremental_run", figures["incremental_run"])
+        report("incremental_run", figures["incremental_run"])
         engine.close()
 
         for key, db, ids, size in (
@@ -110,8 +111,8 @@ def main() -> None:
             run = RunOptions(direction=Direction.ERP_TO_CRM, only_coupled=False, erp_ids=tuple(ids))
             t = time.perf_counter()
             jobs = synchronize(_context(other, size), "CUSTOMER", run)
-            figures[key] = _figures(jobs[0].inserted, time.perf_counter() - t, job=_counts(jobs))
-            _report(key, figures[key])
+            figures[key] = measured(jobs[0].inserted, time.perf_counter() - t, job=_counts(jobs))
+            report(key, figures[key])
             other.close()
 
     result = {
@@ -120,7 +121,7 @@ def main() -> None:
         "parameters": vars(args),
         "figures": figures,
         "total_seconds": round(time.perf_counter() - started, 1),
-        "environment": _environment(args.postgres),
+        "environment": environment(args.postgres or "sqlite://"),
     }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"sync-{dt.date.today().isoformat()}.json"
@@ -384,39 +385,6 @@ def _change_customers(erp_base: str, ids: list[str]) -> None:
 def _counts(jobs: list[Any]) -> list[dict[str, Any]]:
     keys = ("inserted", "modified", "unchanged", "skipped", "failed")
     return [{"direction": str(j.direction), **{k: getattr(j, k) for k in keys}} for j in jobs]
-
-
-def _figures(rows: int, seconds: float, **extra: Any) -> dict[str, Any]:
-    return {
-        "rows": rows,
-        "seconds": round(seconds, 2),
-        "rows_per_second": round(rows / seconds, 1) if seconds else None,
-        **extra,
-    }
-
-
-def _report(name: str, figures: dict[str, Any]) -> None:
-    print(
-        f"{name:>22}: {figures['rows']:>7} rows in {figures['seconds']:>8} s "
-        f"({figures['rows_per_second']} rows/s)",
-        flush=True,
-    )
-
-
-def _environment(postgres: str | None) -> dict[str, Any]:
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "database": "postgresql" if postgres else "sqlite",
-        "commit": commit,
-    }
 
 
 if __name__ == "__main__":
