@@ -11,7 +11,8 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,7 +29,7 @@ from .dialect import Dialect
 from .errors import ODataError, bad_request
 from .http import Reply, Request
 from .model import Model
-from .records import Principal, Rules, Tx
+from .records import SYSTEM, Principal, Rules, Tx
 from .throttle import Throttle
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,15 @@ class ODataService:
             # clients show and log it like any other error.
             log.exception("unexpected error handling %s %s", req.method, req.path)
             return self.error_reply(ODataError(500, "An unexpected error occurred.", "0x80040216"))
+
+    @contextmanager
+    def system_tx(self) -> Iterator[Tx]:
+        """One transaction as SYSTEM (seeding, maintenance): commits when the block ends
+        normally, after the rules' end-of-transaction work; rolls back on an exception."""
+        with self.transactions.begin() as conn:
+            tx = Tx(conn, self.model, SYSTEM, self.rules, self.clock)
+            yield tx
+            tx.flush()
 
     def _tx(self, conn: sa.Connection, principal_id: str, req: Request) -> Tx:
         principal = self.resolve_principal(conn, principal_id, req)

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from ...settings import CrmSettings
 from .._common.bulk import insert_many, prepare
-from .._common.records import SYSTEM, Tx
+from .._common.records import Tx
 from .._common.sample_words import (
     COLORS,
     COMPANY_WORDS,
@@ -73,8 +73,8 @@ def open_crm_tx(
     app = create_app(settings, clock)
     service: ODataService = app.state.service
     try:
-        with service.transactions.begin() as conn:
-            yield Tx(conn, service.model, SYSTEM, service.rules, service.clock)
+        with service.system_tx() as tx:
+            yield tx
     finally:
         app.state.engine.dispose()
 

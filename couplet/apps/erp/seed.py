@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...settings import ErpSettings
-from .._common.records import SYSTEM, Tx
+from .._common.records import Tx
 from .._common.sample_words import (
     COLORS,
     COMPANY_WORDS,
@@ -88,10 +88,8 @@ def open_erp_tx(
     app = create_app(settings, clock)
     service: ODataService = app.state.service
     try:
-        with service.transactions.begin() as conn:
-            tx = Tx(conn, service.model, SYSTEM, service.rules, service.clock)
+        with service.system_tx() as tx:
             yield tx
-            tx.flush()
     finally:
         app.state.engine.dispose()
 
