@@ -21,12 +21,8 @@ from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredenti
 from .engine import catalogue
 from .engine.connection import Connection, Features
 from .engine.context import Context
-from .engine.documents.orders import (
-    SalesSetup,
-    create_orders,
-    read_sales_setup,
-    submitted_orders,
-)
+from .engine.documents.lines import SalesSetup, sales_setup
+from .engine.documents.registry import FLOWS, flow_of_kind
 from .engine.errors import ConfigError, CoupletError, MappingError, UnknownMappingError
 from .engine.model import Condition, Direction, Op, TableMapping
 from .engine.runner import RunOptions, synchronize
@@ -41,7 +37,6 @@ from .store.secrets import SecretBox, load_key
 from .store.sql_state import SqlState
 
 ClientFactory = Callable[[str], httpx.Client]
-AUTO_ORDERS = "AUTO CREATE SALES ORDERS"
 
 
 def _ids(raw: object) -> tuple[str, ...] | None:
@@ -137,25 +132,25 @@ class Engine:
 
     def schedule_flows(self) -> None:
         """The recurring jobs of the document flows the connection's features switch on."""
-        connection = self.connection()
-        if connection.features.auto_create_sales_orders:
-            if self.queue.get(AUTO_ORDERS) is None:
+        features = self.connection().features
+        for flow in FLOWS:
+            if not flow.enabled(features):
+                self.queue.delete(flow.name)
+            elif self.queue.get(flow.name) is None:
                 # Created resting, like Business Central's flow jobs: the first look comes
                 # after one interval (or sooner, when woken).
                 self.queue.upsert(
                     JobEntry(
-                        name=AUTO_ORDERS,
-                        kind="orders",
-                        interval_seconds=1800,
-                        inactivity_timeout_minutes=30,
-                        max_attempts=2,
+                        name=flow.name,
+                        kind=flow.kind,
+                        interval_seconds=flow.interval_seconds,
+                        inactivity_timeout_minutes=flow.inactivity_timeout_minutes,
+                        max_attempts=flow.max_attempts,
                         status=JobStatus.ON_HOLD_INACTIVITY,
-                        next_run_at=self.clock() + dt.timedelta(minutes=30),
-                        description="Automatically create sales orders submitted in the CRM",
+                        next_run_at=self.clock() + dt.timedelta(seconds=flow.interval_seconds),
+                        description=flow.description,
                     )
                 )
-        else:
-            self.queue.delete(AUTO_ORDERS)
 
     def enable(self) -> tuple[Connection, list[str]]:
         """Enables synchronization (`setup --enable`): the first time, the default mappings
@@ -277,10 +272,9 @@ class Engine:
     def run_entry(self, entry: JobEntry) -> RunOutcome:
         """What the worker does with a job queue entry: a recurring entry runs its mapping;
         a one-off entry (synchronize now) runs the mapping its payload names, for its rows."""
-        if entry.kind == "orders":
-            ctx = self.context()
-            ids = [r.id for r in submitted_orders(ctx)]
-            job, _ = create_orders(ctx, ids, self.sales_setup()) if ids else (None, [])
+        flow = flow_of_kind(entry.kind)
+        if flow is not None:
+            job = flow.run(self.context())
             return RunOutcome(idle=job is None or job.idle)
         if entry.kind != "mapping":
             raise ConfigError(f"No runner for jobs of kind '{entry.kind}'.")
@@ -300,10 +294,7 @@ class Engine:
 
     def sales_setup(self) -> SalesSetup:
         """The ERP's sales setup (write-in product, freight account) for order creation."""
-        response = self.erp.session.request("GET", self.erp.url("salesSetup"))
-        if response.status_code != 200:
-            raise ConfigError(f"Reading the ERP's sales setup failed: {error_message(response)}")
-        return read_sales_setup(response.json().get("value", []))
+        return sales_setup(self.context())
 
     def wake_changed(self) -> list[str]:
         """Wakes the sleeping jobs that have work: mappings whose data changed on either
@@ -314,10 +305,11 @@ class Engine:
             return woken
         ctx = self.context()
         for entry in sleeping:
+            flow = flow_of_kind(entry.kind)
             if entry.kind == "mapping":
                 due = entry.name in ctx.mappings and has_work(ctx, entry.name)
             else:
-                due = entry.kind == "orders" and bool(submitted_orders(ctx))
+                due = flow is not None and flow.has_work(ctx)
             if due:
                 self.queue.upsert(wake(entry, self.clock()))
                 woken.append(entry.name)

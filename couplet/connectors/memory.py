@@ -22,6 +22,10 @@ INTEGRATION_USER = "integration"
 PERSON = "person"
 
 WriteMatcher = Callable[[str | None, Mapping[str, object]], bool]
+# (port, table or None, row id or None, body) -> what the action answers
+ActionHandler = Callable[
+    ["MemoryRecordPort", str | None, str | None, Mapping[str, object]], WriteResult
+]
 
 
 @dataclass
@@ -43,6 +47,9 @@ class MemoryRecordPort:
     # Every write through the port: (operation, table, row id, values written).
     writes: list[tuple[str, str, str, dict[str, object]]] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
+    # Actions a test teaches the port: action name -> handler. Every call is recorded.
+    actions: dict[str, ActionHandler] = field(default_factory=dict)
+    acted: list[tuple[str, str | None, str | None, dict[str, object]]] = field(default_factory=list)
 
     # ---- the RecordPort protocol -------------------------------------------------------
 
@@ -117,6 +124,21 @@ class MemoryRecordPort:
     def count(self, table: str, filters: Filter = ()) -> int:
         self.calls["count"] += 1
         return sum(1 for row in self.tables.get(table, {}).values() if matches(row.values, filters))
+
+    def act(
+        self,
+        action: str,
+        *,
+        table: str | None = None,
+        row_id: str | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> WriteResult:
+        self.calls["act"] += 1
+        self.acted.append((action, table, row_id, dict(body or {})))
+        handler = self.actions.get(action)
+        if handler is None:
+            return WriteResult(error=f"The action {action} is not supported here.")
+        return handler(self, table, row_id, body or {})
 
     # ---- what a person does in the system (for tests) ----------------------------------
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
+
+import httpx
 
 from ..engine.errors import SyncError
 from ..engine.model import Condition, Filter, Op, Ref
@@ -96,3 +99,17 @@ def parse_timestamp(raw: object, what: str) -> dt.datetime:
         raise SyncError(f"A row came without its {what} value; include it in the query.")
     value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+_ENTITY_ID = re.compile(r"\(([0-9a-fA-F-]{36})\)\s*$")
+
+
+def action_data(response: httpx.Response) -> dict[str, object]:
+    """What an OData action answered: its JSON body, else the id of the row its `Location`
+    (or `OData-EntityId`) header points to, else nothing."""
+    if response.content and "json" in response.headers.get("content-type", ""):
+        data = response.json()
+        return data if isinstance(data, dict) else {"value": data}
+    location = response.headers.get("Location") or response.headers.get("OData-EntityId") or ""
+    found = _ENTITY_ID.search(location)
+    return {"id": found.group(1)} if found else {}

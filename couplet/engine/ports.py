@@ -25,6 +25,8 @@ class WriteResult:
 
     row: Row | None = None
     error: str | None = None
+    # What an action answered: its JSON body, or {"id": …} of the row it points to (Location).
+    data: Mapping[str, object] | None = None
 
     @property
     def ok(self) -> bool:
@@ -66,6 +68,18 @@ class RecordPort(Protocol):
     def delete_many(self, table: str, ids: Sequence[str]) -> list[WriteResult]: ...
 
     def count(self, table: str, filters: Filter = ()) -> int: ...
+
+    def act(
+        self,
+        action: str,
+        *,
+        table: str | None = None,
+        row_id: str | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> WriteResult:
+        """Calls an operation of the system: bound to a row (`table`, `row_id`) or unbound
+        (Dataverse messages such as WinQuote). A refusal comes back as the result's error."""
+        ...
 
 
 class OptionPort(Protocol):
@@ -116,6 +130,11 @@ class StatePort(Protocol):
     def watermarks(self, mapping: str) -> Watermarks: ...
 
     def save_watermarks(self, mapping: str, watermarks: Watermarks) -> None: ...
+
+    # where a document flow got to (a time, a ledger entry number), kept as text
+    def cursor(self, name: str) -> str | None: ...
+
+    def save_cursor(self, name: str, value: str) -> None: ...
 
     # job log
     def save_job(self, job: JobLog) -> None:

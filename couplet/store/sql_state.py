@@ -6,6 +6,7 @@ are one query per chunk of ids, so a sync run costs a few statements per page.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -213,6 +214,24 @@ class SqlState:
         with self.engine.begin() as conn:
             conn.execute(sa.delete(t.watermark).where(t.watermark.c.mapping == mapping))
             conn.execute(sa.insert(t.watermark).values(mapping=mapping, **values))
+
+    # -- flow cursors -------------------------------------------------------------------
+
+    def cursor(self, name: str) -> str | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(t.flow_cursor.c.value).where(t.flow_cursor.c.name == name)
+            ).scalar()
+        return None if value is None else str(value)
+
+    def save_cursor(self, name: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t.flow_cursor).where(t.flow_cursor.c.name == name))
+            conn.execute(
+                sa.insert(t.flow_cursor).values(
+                    name=name, value=value, updated_at=dt.datetime.now(dt.UTC)
+                )
+            )
 
     # -- job log ----------------------------------------------------------------------------
 

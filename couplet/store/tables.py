@@ -150,3 +150,12 @@ full_sync_line = sa.Table(
     sa.Column("finished_at", UTCDateTime),
     sa.Column("message", sa.Text, nullable=False),
 )
+
+# Where each document flow got to (a time, a ledger entry number), as text the flow reads.
+flow_cursor = sa.Table(
+    "flow_cursor",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

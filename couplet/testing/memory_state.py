@@ -26,6 +26,7 @@ from couplet.engine.model import (
 class MemoryStatePort:
     couplings: dict[str, Coupling] = field(default_factory=dict)
     marks: dict[str, Watermarks] = field(default_factory=dict)
+    cursors: dict[str, str] = field(default_factory=dict)
     job_log: dict[str, JobLog] = field(default_factory=dict)
     errors: list[JobError] = field(default_factory=list)
     lines: dict[str, FullSyncLine] = field(default_factory=dict)
@@ -98,6 +99,14 @@ class MemoryStatePort:
 
     def save_watermarks(self, mapping: str, watermarks: Watermarks) -> None:
         self.marks[mapping] = watermarks
+
+    # ---- flow cursors --------------------------------------------------------------------
+
+    def cursor(self, name: str) -> str | None:
+        return self.cursors.get(name)
+
+    def save_cursor(self, name: str, value: str) -> None:
+        self.cursors[name] = value
 
     # ---- job log -------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from ...engine.errors import ConfigError, SyncError
 from ...engine.model import Condition, Filter, Op, Ref, Row, Side
 from ...engine.ports import WriteResult
 from ..http import HttpSession, error_message
-from ..odata import MAX_IDS_PER_QUERY, json_value, pages, parse_timestamp, render
+from ..odata import MAX_IDS_PER_QUERY, action_data, json_value, pages, parse_timestamp, render
 
 STANDARD = "/api/v2.0/"
 CUSTOM = "/api/couplet/integration/v1.0/"
@@ -53,6 +53,16 @@ STANDARD_SETS = frozenset(
         "itemLedgerEntries",
         "opportunities",
         "journals",
+    }
+)
+# Bound actions of API v2.0; every other action lives in the custom group only.
+STANDARD_ACTIONS = frozenset(
+    {
+        ("salesQuotes", "makeOrder"),
+        ("salesOrders", "shipAndInvoice"),
+        ("salesInvoices", "post"),
+        ("salesInvoices", "cancel"),
+        ("customerPaymentJournals", "post"),
     }
 )
 # (table, field) -> (referenced table, its key field): references Business Central keeps as
@@ -245,6 +255,31 @@ class BusinessCentralConnector:
             for key in ids
         ]
         return self._send(table, ops)
+
+    def act(
+        self,
+        action: str,
+        *,
+        table: str | None = None,
+        row_id: str | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> WriteResult:
+        if table is None or row_id is None:
+            raise SyncError(f"Business Central actions are bound to a row; {action} names none.")
+        group = STANDARD if (table, action) in STANDARD_ACTIONS else CUSTOM
+        url = (
+            f"{self.base}{group}companies({self.company_id})/{table}({row_id})"
+            f"/Microsoft.NAV.{action}"
+        )
+        response = self.session.request(
+            "POST",
+            url,
+            content=json.dumps(dict(body or {}), default=_json_default),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        if response.status_code >= 400:
+            return WriteResult(error=error_message(response))
+        return WriteResult(data=action_data(response))
 
     def _body(
         self, table: str, values: Mapping[str, object], codes: dict[str, dict[str, str]]

@@ -19,7 +19,7 @@ from ...engine.errors import SyncError
 from ...engine.model import Condition, Filter, Op, Ref, Row, Side
 from ...engine.ports import WriteResult
 from ..http import HttpSession, error_message
-from ..odata import MAX_IDS_PER_QUERY, json_value, pages, parse_timestamp, render
+from ..odata import MAX_IDS_PER_QUERY, action_data, json_value, pages, parse_timestamp, render
 from .batch import Operation, PartReply, decode, encode
 from .metadata import Metadata, TableInfo
 
@@ -166,6 +166,28 @@ class DataverseConnector:
     def delete_many(self, table: str, ids: Sequence[str]) -> list[WriteResult]:
         ops = [Operation("DELETE", f"{API_PATH}{table}({key})") for key in ids]
         return [WriteResult() if r.ok else WriteResult(error=r.error) for r in self._send(ops)]
+
+    def act(
+        self,
+        action: str,
+        *,
+        table: str | None = None,
+        row_id: str | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> WriteResult:
+        if table is not None and row_id is not None:
+            url = f"{self.api}{table}({row_id})/Microsoft.Dynamics.CRM.{action}"
+        else:
+            url = f"{self.api}{action}"
+        response = self.session.request(
+            "POST",
+            url,
+            json={k: json_value(v) for k, v in (body or {}).items()},
+            headers={"Accept": "application/json", "OData-Version": "4.0"},
+        )
+        if response.status_code >= 400:
+            return WriteResult(error=error_message(response))
+        return WriteResult(data=action_data(response))
 
     def _body(self, info: TableInfo, values: Mapping[str, object]) -> dict[str, Any]:
         body: dict[str, Any] = {}

@@ -7,7 +7,7 @@ never creates a second ERP order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,10 +17,11 @@ from ..couplings import new_coupling
 from ..errors import RecordError
 from ..model import Condition, Direction, JobError, JobLog, Op, Ref, Row
 from ..transfer import reference_key
+from .flow import Flow
+from .lines import SalesSetup, document_lines, freight_lines, sales_setup
 
 MAPPING = "SALESORDER-ORDER"
 SUBMITTED = 1
-DESCRIPTION_LENGTH = 100  # Business Central's Sales Line Description
 ADDRESS = {
     "line1": "AddressLine1",
     "line2": "AddressLine2",
@@ -44,13 +45,6 @@ class OrderResult:
     erp_number: str | None = None
     message: str = ""
     created: bool = False
-
-
-@dataclass
-class SalesSetup:
-    write_in_type: str | None = None
-    write_in_number: str | None = None
-    freight_account: str | None = None
 
 
 @dataclass
@@ -142,23 +136,10 @@ def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult
     ]
     lines.sort(key=lambda r: (r.values.get("sequencenumber") or 0, r.id))
     for line in lines:
-        plan.lines += _lines(ctx, order, line, setup, len(plan.lines))
-    freight = Decimal(str(v.get("freightamount") or 0))
-    if freight:
-        if not setup.freight_account:
-            raise RecordError(
-                "Freight G/L Acc. No. must have a value in Sales & Receivables Setup."
-            )
-        plan.lines.append(
-            {
-                "sequence": (len(plan.lines) + 1) * 10000,
-                "lineType": "Account",
-                "lineObjectNumber": setup.freight_account,
-                "description": "Freight",
-                "quantity": 1,
-                "unitPrice": freight,
-            }
+        plan.lines += document_lines(
+            ctx, "sales order", v.get("ordernumber"), line, setup, len(plan.lines)
         )
+    plan.lines += freight_lines(v, setup, len(plan.lines))
     if Decimal(str(v.get("discountamount") or 0)) or Decimal(str(v.get("discountpercentage") or 0)):
         plan.header["discountAmount"] = Decimal(str(v.get("totallineitemamount") or 0)) - Decimal(
             str(v.get("totalamountlessfreight") or 0)
@@ -237,95 +218,16 @@ def _customer(ctx: Context, reference: object) -> str:
     return coupled.erp_id
 
 
-def _lines(
-    ctx: Context, order: Row, line: Row, setup: SalesSetup, before: int
-) -> list[dict[str, Any]]:
-    v = line.values
-    sequence = (before + 1) * 10000
-    product = v.get("productid")
-    quantity = Decimal(str(v.get("quantity") or 0))
-    discount = quantity * Decimal(str(v.get("volumediscountamount") or 0)) + Decimal(
-        str(v.get("manualdiscountamount") or 0)
-    )
-    base: dict[str, Any] = {
-        "sequence": sequence,
-        "quantity": quantity,
-        "unitPrice": Decimal(str(v.get("priceperunit") or 0)),
-        "discountAmount": discount,
-    }
-    text = str(v.get("description") or v.get("productdescription") or "")
-    if not isinstance(product, Ref) or product.id is None:
-        if not setup.write_in_number or not setup.write_in_type:
-            raise RecordError(
-                f"The sales order {order.values.get('ordernumber')} contains a "
-                "write-in product; choose the default write-in product in "
-                "Sales & Receivables Setup."
-            )
-        base.update(lineType=setup.write_in_type, lineObjectNumber=setup.write_in_number)
-    else:
-        base.update(_product(ctx, product.id))
-        text = text or str(base.pop("_name", ""))
-    base.pop("_name", None)
-    chunks = [text[i : i + DESCRIPTION_LENGTH] for i in range(0, len(text), DESCRIPTION_LENGTH)]
-    if chunks:
-        base["description"] = chunks[0]
-    # The rest of a long description continues on comment lines attached to this one.
-    comments = [
-        {
-            "sequence": sequence + i,
-            "lineType": "Comment",
-            "description": chunk,
-            "attachedToSequence": sequence,
-        }
-        for i, chunk in enumerate(chunks[1:], 1)
-    ]
-    return [base, *comments]
+def _run(ctx: Context) -> JobLog | None:
+    ids = [r.id for r in submitted_orders(ctx)]
+    return create_orders(ctx, ids, sales_setup(ctx))[0] if ids else None
 
 
-def _product(ctx: Context, product_id: str) -> dict[str, Any]:
-    product = ctx.crm.get_many("products", [product_id]).get(product_id)
-    if product is None:
-        raise RecordError(f"The product {product_id} does not exist in the CRM.")
-    if product.values.get("statecode") != 0:
-        raise RecordError(
-            f"Status must be equal to 'Active' in product {product.values.get('productnumber')}."
-        )
-    kinds = {1: ("ITEM-PRODUCT", "items", "Item"), 3: ("RESOURCE-PRODUCT", "resources", "Resource")}
-    kind = product.values.get("producttypecode")
-    if kind not in kinds:
-        raise RecordError(
-            f"The product {product.values.get('productnumber')} has an unexpected product type."
-        )
-    mapping, table, line_type = kinds[kind]
-    coupled = ctx.state.couplings_by_crm(mapping, [product_id]).get(product_id)
-    if coupled is None:
-        noun = "an item" if line_type == "Item" else "a resource"
-        raise RecordError(
-            f"The product {product.values.get('productnumber')} is not coupled to {noun}."
-        )
-    erp = ctx.erp.get_many(table, [coupled.erp_id]).get(coupled.erp_id)
-    if erp is None:
-        raise RecordError(
-            f"The {line_type.lower()} coupled to product "
-            f"{product.values.get('productnumber')} does not exist."
-        )
-    return {
-        "lineType": line_type,
-        "lineObjectNumber": erp.values.get("number"),
-        "_name": product.values.get("name"),
-    }
-
-
-def read_sales_setup(rows: Sequence[Mapping[str, object]]) -> SalesSetup:
-    if not rows:
-        return SalesSetup()
-    row = rows[0]
-    return SalesSetup(
-        write_in_type=_text(row.get("writeInProductType")),
-        write_in_number=_text(row.get("writeInProductNumber")),
-        freight_account=_text(row.get("freightAccountNumber")),
-    )
-
-
-def _text(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
+FLOW = Flow(
+    name="AUTO CREATE SALES ORDERS",
+    kind="orders",
+    description="Automatically create sales orders submitted in the CRM",
+    enabled=lambda features: features.auto_create_sales_orders,
+    run=_run,
+    has_work=lambda ctx: bool(submitted_orders(ctx)),
+)

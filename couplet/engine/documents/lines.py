@@ -1,0 +1,147 @@
+"""Lines of ERP sales documents built from CRM order and quote lines (§5.2, §6).
+
+Shared by orders and quotes: product lines only for active coupled products, write-in
+products through the sales setup, long descriptions continued on attached comment lines,
+freight on the sales setup's freight account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..context import Context
+from ..errors import RecordError
+from ..model import Ref, Row
+
+DESCRIPTION_LENGTH = 100  # Business Central's Sales Line Description
+
+
+@dataclass
+class SalesSetup:
+    write_in_type: str | None = None
+    write_in_number: str | None = None
+    freight_account: str | None = None
+
+
+def document_lines(
+    ctx: Context, document: str, number: object, line: Row, setup: SalesSetup, before: int
+) -> list[dict[str, Any]]:
+    v = line.values
+    sequence = (before + 1) * 10000
+    product = v.get("productid")
+    quantity = Decimal(str(v.get("quantity") or 0))
+    discount = quantity * Decimal(str(v.get("volumediscountamount") or 0)) + Decimal(
+        str(v.get("manualdiscountamount") or 0)
+    )
+    base: dict[str, Any] = {
+        "sequence": sequence,
+        "quantity": quantity,
+        "unitPrice": Decimal(str(v.get("priceperunit") or 0)),
+        "discountAmount": discount,
+    }
+    text = str(v.get("description") or v.get("productdescription") or "")
+    if not isinstance(product, Ref) or product.id is None:
+        if not setup.write_in_number or not setup.write_in_type:
+            raise RecordError(
+                f"The {document} {number} contains a "
+                "write-in product; choose the default write-in product in "
+                "Sales & Receivables Setup."
+            )
+        base.update(lineType=setup.write_in_type, lineObjectNumber=setup.write_in_number)
+    else:
+        base.update(_product(ctx, product.id))
+        text = text or str(base.pop("_name", ""))
+    base.pop("_name", None)
+    chunks = [text[i : i + DESCRIPTION_LENGTH] for i in range(0, len(text), DESCRIPTION_LENGTH)]
+    if chunks:
+        base["description"] = chunks[0]
+    # The rest of a long description continues on comment lines attached to this one.
+    comments = [
+        {
+            "sequence": sequence + i,
+            "lineType": "Comment",
+            "description": chunk,
+            "attachedToSequence": sequence,
+        }
+        for i, chunk in enumerate(chunks[1:], 1)
+    ]
+    return [base, *comments]
+
+
+def _product(ctx: Context, product_id: str) -> dict[str, Any]:
+    product = ctx.crm.get_many("products", [product_id]).get(product_id)
+    if product is None:
+        raise RecordError(f"The product {product_id} does not exist in the CRM.")
+    if product.values.get("statecode") != 0:
+        raise RecordError(
+            f"Status must be equal to 'Active' in product {product.values.get('productnumber')}."
+        )
+    kinds = {1: ("ITEM-PRODUCT", "items", "Item"), 3: ("RESOURCE-PRODUCT", "resources", "Resource")}
+    kind = product.values.get("producttypecode")
+    if kind not in kinds:
+        raise RecordError(
+            f"The product {product.values.get('productnumber')} has an unexpected product type."
+        )
+    mapping, table, line_type = kinds[kind]
+    coupled = ctx.state.couplings_by_crm(mapping, [product_id]).get(product_id)
+    if coupled is None:
+        noun = "an item" if line_type == "Item" else "a resource"
+        raise RecordError(
+            f"The product {product.values.get('productnumber')} is not coupled to {noun}."
+        )
+    erp = ctx.erp.get_many(table, [coupled.erp_id]).get(coupled.erp_id)
+    if erp is None:
+        raise RecordError(
+            f"The {line_type.lower()} coupled to product "
+            f"{product.values.get('productnumber')} does not exist."
+        )
+    return {
+        "lineType": line_type,
+        "lineObjectNumber": erp.values.get("number"),
+        "_name": product.values.get("name"),
+    }
+
+
+def freight_lines(
+    values: Mapping[str, object], setup: SalesSetup, before: int
+) -> list[dict[str, Any]]:
+    """The freight of a CRM document as a line on the freight account (none when zero)."""
+    freight = Decimal(str(values.get("freightamount") or 0))
+    if not freight:
+        return []
+    if not setup.freight_account:
+        raise RecordError("Freight G/L Acc. No. must have a value in Sales & Receivables Setup.")
+    return [
+        {
+            "sequence": (before + 1) * 10000,
+            "lineType": "Account",
+            "lineObjectNumber": setup.freight_account,
+            "description": "Freight",
+            "quantity": 1,
+            "unitPrice": freight,
+        }
+    ]
+
+
+def sales_setup(ctx: Context) -> SalesSetup:
+    """The ERP's sales setup: the write-in product and the freight account."""
+    rows = [r.values for page in ctx.erp.query("salesSetup") for r in page]
+    return read_sales_setup(rows)
+
+
+def read_sales_setup(rows: Sequence[Mapping[str, object]]) -> SalesSetup:
+    if not rows:
+        return SalesSetup()
+    row = rows[0]
+    return SalesSetup(
+        write_in_type=_text(row.get("writeInProductType")),
+        write_in_number=_text(row.get("writeInProductNumber")),
+        freight_account=_text(row.get("freightAccountNumber")),
+    )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None

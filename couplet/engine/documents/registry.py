@@ -1,0 +1,12 @@
+"""Every document flow the engine knows; a new flow adds its `FLOW` here."""
+
+from __future__ import annotations
+
+from . import orders
+from .flow import Flow
+
+FLOWS: tuple[Flow, ...] = (orders.FLOW,)
+
+
+def flow_of_kind(kind: str) -> Flow | None:
+    return next((f for f in FLOWS if f.kind == kind), None)
