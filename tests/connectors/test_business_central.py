@@ -124,3 +124,23 @@ def test_batches_are_split_at_100(erp: ErpClient) -> None:
 def test_unknown_company(erp: ErpClient) -> None:
     with pytest.raises(ConfigError, match="no company named 'Nope'"):
         connect(erp, company="Nope").count("customers")
+
+
+def test_bound_actions_use_the_right_api_group(
+    erp: ErpClient, bc: BusinessCentralConnector
+) -> None:
+    customer = erp.create("customers", {"displayName": "Quoted"})
+    item = erp.create("items", {"displayName": "Desk", "unitPrice": 200})
+    quote = erp.create(
+        "salesQuotes",
+        {"customerId": customer["id"], "salesQuoteLines": [{"itemId": item["id"], "quantity": 2}]},
+    )
+    # release lives in the custom group only; makeOrder is API v2.0's and answers a Location.
+    assert bc.act("release", table="salesQuotes", row_id=quote["id"]).ok
+    assert erp.row(f"salesQuotes({quote['id']})")["status"] == "Open"
+    made = bc.act("makeOrder", table="salesQuotes", row_id=quote["id"])
+    assert made.ok and made.data is not None
+    order = erp.row(f"salesOrders({made.data['id']})")
+    assert order["quoteNumber"] == quote["number"]
+    gone = bc.act("release", table="salesQuotes", row_id=quote["id"])
+    assert not gone.ok and gone.error

@@ -157,3 +157,32 @@ def test_case_insensitive_equality(crm: CrmClient, dv: DataverseConnector) -> No
         for r in page
     ]
     assert [r.values["name"] for r in rows] == ["Fabrikam Inc"]
+
+
+def test_unbound_actions_answer_their_body_or_error(crm: CrmClient, dv: DataverseConnector) -> None:
+    account = crm.create("accounts", {"name": "Quoted", "customertypecode": 3})
+    quote = crm.create(
+        "quotes",
+        {
+            "name": "Refit",
+            "customerid_account@odata.bind": f"/accounts({account['accountid']})",
+            "pricelevelid@odata.bind": f"/pricelevels({_price_list(crm)})",
+        },
+    )
+    revised = dv.act("ReviseQuote", body={"QuoteId": quote["quoteid"], "ColumnSet": {}})
+    assert not revised.ok and revised.error  # a draft cannot be revised
+    crm.patch(f"quotes({quote['quoteid']})", {"statecode": 1})
+    revised = dv.act(
+        "ReviseQuote", body={"QuoteId": quote["quoteid"], "ColumnSet": {"AllColumns": True}}
+    )
+    assert revised.ok and revised.data is not None
+    assert revised.data["revisionnumber"] == 1 and revised.data["quoteid"] != quote["quoteid"]
+
+
+def _price_list(crm: CrmClient) -> str:
+    usd = _usd(crm)
+    pricelist = crm.create(
+        "pricelevels",
+        {"name": "Default", "transactioncurrencyid@odata.bind": f"/transactioncurrencies({usd})"},
+    )
+    return str(pricelist["pricelevelid"])

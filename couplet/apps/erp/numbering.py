@@ -23,6 +23,7 @@ SERIES: dict[str, tuple[str, int]] = {
     "PMT": ("G{:05d}", 0),
     "ADJ": ("ADJ{:05d}", 0),
     "SP": ("SP NO. {:05d}", 0),
+    "OP": ("OP{:06d}", 0),
 }
 
 

@@ -39,7 +39,7 @@ _SHARED = {
 _NAME_PARTS = ("firstName", "middleName", "surname")
 
 
-def _check_salesperson(tx: Tx, company_id: str, values: Row) -> None:
+def check_salesperson(tx: Tx, company_id: str, values: Row) -> None:
     code = values.get("salespersonCode")
     if code and tx.first("salesperson", companyId=company_id, code=code) is None:
         raise unknown("salespersonCode", code, "salespeoplePurchasers")
@@ -49,7 +49,7 @@ def _check_salesperson(tx: Tx, company_id: str, values: Row) -> None:
 
 
 def _customer_before_insert(tx: Tx, values: Row) -> None:
-    _check_salesperson(tx, values["companyId"], values)
+    check_salesperson(tx, values["companyId"], values)
     if d(values.get("creditLimit")) < 0:
         raise ODataError(
             400, "creditLimit must not be negative.", "BadRequest", target="creditLimit"
@@ -58,7 +58,7 @@ def _customer_before_insert(tx: Tx, values: Row) -> None:
 
 
 def _customer_before_update(tx: Tx, old: Row, changes: Row) -> None:
-    _check_salesperson(tx, old["companyId"], changes)
+    check_salesperson(tx, old["companyId"], changes)
     if d(changes.get("creditLimit", old.get("creditLimit"))) < 0:
         raise ODataError(
             400, "creditLimit must not be negative.", "BadRequest", target="creditLimit"
@@ -215,7 +215,7 @@ def _contact_before_insert(tx: Tx, values: Row) -> None:
             target="displayName",
         )
     values["contactBusinessRelation"] = "None"
-    _check_salesperson(tx, values["companyId"], values)
+    check_salesperson(tx, values["companyId"], values)
     _reject_company_customer(values)
     if "customerId" in values and values.get("type") != "Company":
         _company_of_customer(tx, values)
@@ -241,7 +241,7 @@ def _contact_before_update(tx: Tx, old: Row, changes: Row) -> None:
     ):
         changes["displayName"] = display_name(merged) or old["displayName"]
         merged["displayName"] = changes["displayName"]
-    _check_salesperson(tx, old["companyId"], changes)
+    check_salesperson(tx, old["companyId"], changes)
     if "customerId" in changes:
         _reject_company_customer(merged)
         if merged["type"] == "Company":

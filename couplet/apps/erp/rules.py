@@ -20,6 +20,7 @@ from . import (
     documents,
     inventory,
     journals,
+    opportunities,
     parties,
     statistics,
     webhooks,
@@ -32,6 +33,7 @@ from .schema import Table
 
 HOOKS: dict[str, Hooks] = {
     **parties.HOOKS,
+    **opportunities.HOOKS,
     **catalog.HOOKS,
     **currencies.HOOKS,
     **documents.HOOKS,

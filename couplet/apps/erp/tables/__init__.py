@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..schema import Table
-from . import ledger, master, sales
+from . import ledger, marketing, master, sales
 
-TABLES: list[Table] = [*master.TABLES, *sales.TABLES, *ledger.TABLES]
+TABLES: list[Table] = [*master.TABLES, *marketing.TABLES, *sales.TABLES, *ledger.TABLES]
 BY_NAME: dict[str, Table] = {t.entity.name: t for t in TABLES}
 
 
