@@ -9,13 +9,21 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+
+from couplet.settings import EngineSettings
+from couplet.wiring import Engine, open_engine
 
 CLIENT_ID, CLIENT_SECRET = "bench-admin", "bench-secret"
+PROBE = "/oauth2/token"  # answers (405) as soon as a service is up
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -146,3 +154,56 @@ def environment(url: str) -> dict[str, Any]:
             for p in ("couplet", "sqlalchemy", "fastapi", "uvicorn", "httpx", "psycopg")
         },
     }
+
+
+@contextmanager
+def databases(admin_url: str | None, work: Path, n: int) -> Iterator[list[str]]:
+    """`n` empty databases: SQLite files in `work`, or throwaway PostgreSQL databases
+    created through `admin_url` (a server URL allowed to create and drop databases)."""
+    if admin_url is None:
+        yield [f"sqlite:///{work}/db{i}.db" for i in range(n)]
+        return
+    admin = sa.create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    names = [f"couplet_bench_{uuid.uuid4().hex[:10]}" for _ in range(n)]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield [f"{admin_url.rsplit('/', 1)[0]}/{name}" for name in names]
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def couplet(*args: str) -> None:
+    """Runs the `couplet` command line in its own process (as a person would)."""
+    subprocess.run([sys.executable, "-m", "couplet.cli.main", *args], check=True)
+
+
+def engine_for(url: str, crm: str, erp: str, *features: str) -> Engine:
+    """An engine on its own database, set up (with these feature flags) and enabled
+    against the two services."""
+    couplet(
+        "setup",
+        "--crm-url",
+        crm,
+        "--crm-client-id",
+        CLIENT_ID,
+        "--crm-client-secret",
+        CLIENT_SECRET,
+        "--erp-url",
+        erp,
+        "--erp-client-id",
+        CLIENT_ID,
+        "--erp-client-secret",
+        CLIENT_SECRET,
+        *features,
+        "--enable",
+        "--database-url",
+        url,
+    )
+    return open_engine(EngineSettings(database_url=url))

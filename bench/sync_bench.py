@@ -22,21 +22,25 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from harness import environment, report
+from harness import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PROBE,
+    Server,
+    databases,
+    engine_for,
+    environment,
+    report,
+)
 from harness import figures as measured
 
 from couplet.apps._common.bulk import insert_many
@@ -49,10 +53,9 @@ from couplet.connectors.dataverse.connector import DataverseConnector
 from couplet.engine.context import Context
 from couplet.engine.model import Direction
 from couplet.engine.runner import RunOptions, synchronize
-from couplet.settings import EngineSettings, ErpSettings
-from couplet.wiring import Engine, open_engine
+from couplet.settings import ErpSettings
+from couplet.wiring import Engine
 
-CLIENT_ID, CLIENT_SECRET = "bench-app", "bench-secret"
 RESULTS = Path(__file__).parent / "results"
 CHUNK = 5000
 
@@ -62,20 +65,20 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         work = Path(tmp)
-        urls = stack.enter_context(_databases(args.postgres, work, 5))
+        urls = stack.enter_context(databases(args.postgres, work, 5))
         crm_db, erp_db, engine_db, batched_db, single_db = urls
         t = time.perf_counter()
         seeded = _seed_erp(erp_db, args.customers + 2 * args.small)
         figures: dict[str, Any] = {"seed_erp_direct": measured(seeded, time.perf_counter() - t)}
         report("seed_erp_direct", figures["seed_erp_direct"])
-        crm = stack.enter_context(_Server("crm", crm_db, work))
-        erp = stack.enter_context(_Server("erp", erp_db, work))
+        crm = stack.enter_context(Server("crm", crm_db, work, PROBE))
+        erp = stack.enter_context(Server("erp", erp_db, work, PROBE))
         customers = _customer_ids(erp_db)
         big = customers[: args.customers]
         small_a = customers[args.customers : args.customers + args.small]
         small_b = customers[args.customers + args.small :]
 
-        engine = _engine(engine_db, crm, erp)
+        engine = engine_for(engine_db, crm, erp)
         ctx = engine.context()
         full = RunOptions(direction=Direction.ERP_TO_CRM, only_coupled=False, force_modify=True)
         for name in ("CUSTOMER", "CONTACT"):
@@ -107,7 +110,7 @@ def main() -> None:
             ("batched_small", batched_db, small_a, None),
             ("per_record_small", single_db, small_b, 1),
         ):
-            other = _engine(db, crm, erp)
+            other = engine_for(db, crm, erp)
             run = RunOptions(direction=Direction.ERP_TO_CRM, only_coupled=False, erp_ids=tuple(ids))
             t = time.perf_counter()
             jobs = synchronize(_context(other, size), "CUSTOMER", run)
@@ -147,27 +150,6 @@ def _arguments() -> argparse.Namespace:
 
 
 # -- databases and services ---------------------------------------------------------------
-
-
-@contextmanager
-def _databases(admin_url: str | None, work: Path, n: int) -> Iterator[list[str]]:
-    if admin_url is None:
-        yield [f"sqlite:///{work}/db{i}.db" for i in range(n)]
-        return
-    admin = sa.create_engine(
-        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    names = [f"couplet_bench_{uuid.uuid4().hex[:10]}" for _ in range(n)]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield [f"{admin_url.rsplit('/', 1)[0]}/{name}" for name in names]
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _seed_erp(url: str, customers: int) -> int:
@@ -243,90 +225,7 @@ def _customer_ids(url: str) -> list[str]:
     return result
 
 
-class _Server:
-    """`couplet serve crm|erp` in its own process, so engine and service share no GIL."""
-
-    def __init__(self, kind: str, url: str, work: Path) -> None:
-        self.kind, self.url, self.log = kind, url, work / f"{kind}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> str:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        prefix = f"COUPLET_{self.kind.upper()}_"
-        env = {
-            **os.environ,
-            prefix + "ADMIN_CLIENT_ID": CLIENT_ID,
-            prefix + "ADMIN_CLIENT_SECRET": CLIENT_SECRET,
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "couplet.cli.main",
-            "serve",
-            self.kind,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--database-url",
-            self.url,
-        ]
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"The {self.kind} did not start:\n{self.log.read_text()}")
-            try:
-                httpx.post(base + "/oauth2/token", timeout=1)
-                return base
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise SystemExit(f"The {self.kind} did not answer within 120 s.")
-
-    def __exit__(self, *_: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
 # -- the engine ---------------------------------------------------------------------------
-
-
-def _engine(url: str, crm: str, erp: str) -> Engine:
-    """An engine on its own database, set up and enabled against the two services."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "couplet.cli.main",
-            "setup",
-            "--crm-url",
-            crm,
-            "--crm-client-id",
-            CLIENT_ID,
-            "--crm-client-secret",
-            CLIENT_SECRET,
-            "--erp-url",
-            erp,
-            "--erp-client-id",
-            CLIENT_ID,
-            "--erp-client-secret",
-            CLIENT_SECRET,
-            "--enable",
-            "--database-url",
-            url,
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return open_engine(EngineSettings(database_url=url))
 
 
 def _context(engine: Engine, size: int | None) -> Context:
