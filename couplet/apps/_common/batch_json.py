@@ -109,7 +109,9 @@ def run_json_batch(
             responses.append(_failed_dependency(request_id, sorted(failed & set(depends))[0]))
             failed.add(request_id)
             continue
-        scratch = copy.deepcopy(tx.scratch)
+        # Scratch values are flat containers (sets of ids, flags): copying each one is
+        # enough to restore them, and a deep copy per operation grew with the batch.
+        scratch = {k: copy.copy(v) for k, v in tx.scratch.items()}
         savepoint = tx.conn.begin_nested()
         try:
             reply = route(tx, _sub_request(item, req, api_root))

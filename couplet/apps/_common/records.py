@@ -10,6 +10,7 @@ leaves nothing half-written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -75,6 +76,26 @@ class NoRules:
         self, tx: Tx, entity: EntityDef, row: dict[str, Any] | None, old: dict[str, Any] | None
     ) -> None:
         return None
+
+
+KEY_PARAM = "_couplet_key"
+
+
+# Statements by table, built once: SQLAlchemy then finds their compiled form in its cache
+# without rebuilding and hashing a new statement for every row.
+@functools.cache
+def _by_key(table: sa.Table, key: str) -> sa.Select[Any]:
+    return sa.select(table).where(table.c[key] == sa.bindparam(KEY_PARAM))
+
+
+@functools.cache
+def _insert(table: sa.Table) -> sa.Insert:
+    return sa.insert(table)
+
+
+@functools.cache
+def _update_by_key(table: sa.Table, key: str) -> sa.Update:
+    return sa.update(table).where(table.c[key] == sa.bindparam(KEY_PARAM))
 
 
 def next_version(conn: sa.Connection, model: Model) -> int:
@@ -161,7 +182,7 @@ class Tx:
     def get(self, entity: str, key: str) -> dict[str, Any] | None:
         e = self.model.entity(entity)
         table = self.model.table(entity)
-        row = self.conn.execute(sa.select(table).where(table.c[e.key] == key)).mappings().first()
+        row = self.conn.execute(_by_key(table, e.key), {KEY_PARAM: key}).mappings().first()
         return dict(row) if row is not None else None
 
     def require(self, entity: str, key: str) -> dict[str, Any]:
@@ -202,7 +223,9 @@ class Tx:
         if chosen_key and self.get(entity, values[e.key]) is not None:
             raise ODataError(412, "A record with matching key values already exists.", DUPLICATE)
         row = {c.name: values.get(c.name) for c in table.columns}
-        self.conn.execute(sa.insert(table).values(**row))
+        # Values as parameters, not in the statement: the compiled INSERT is then cached and
+        # reused, which is most of the cost of a row on the bulk paths.
+        self.conn.execute(_insert(table), row)
         if chosen_key:
             tomb = self.model.tombstones
             self.conn.execute(
@@ -240,7 +263,7 @@ class Tx:
         self._validate(e, merged, creating=False, only=set(changes))
         self._stamp(e, changes, creating=False)
         table = self.model.table(entity)
-        self.conn.execute(sa.update(table).where(table.c[e.key] == key).values(**changes))
+        self.conn.execute(_update_by_key(table, e.key), {KEY_PARAM: key, **changes})
         row = {**old, **changes}
         self.rules.after_write(self, e, row, old)
         return row
