@@ -112,3 +112,83 @@ def test_enabling_availability_restores_the_inventory_field(
     shown = cli_json(systems, "mappings", "show", "ITEM-PRODUCT")
     [field] = [f for f in shown["fields"] if f["crm"] == "quantityonhand"]
     assert (field["erp"], field["direction"]) == ("inventory", "erp-to-crm")
+
+
+def _service_tx(client: Any) -> Any:
+    from couplet.apps._common.records import SYSTEM, Tx
+
+    service = client.http.app.state.service
+    return service, lambda conn: Tx(conn, service.model, SYSTEM, service.rules, service.clock)
+
+
+def test_crm_users_with_the_role_ask_the_erp_for_availability(systems: Systems) -> None:
+    from couplet.apps.crm.app import ensure_application_user
+    from couplet.apps.erp.security import READ, ensure_api_user
+
+    erp, crm = systems.erp, systems.crm
+    bike = _item(systems, "1000")
+    units = {u["code"]: u for u in erp.rows("unitsOfMeasure")}
+    box = units.get("BOX") or erp.create("unitsOfMeasure", {"code": "BOX", "displayName": "Box"})
+    erp.create(
+        "itemUnitsOfMeasure",
+        {"itemId": bike["id"], "unitOfMeasureId": box["id"], "quantityPerUnitOfMeasure": 6},
+        custom=True,
+    )
+    _stock(systems, bike, 30)
+    service, tx = _service_tx(erp)
+    with service.transactions.begin() as conn:
+        ensure_api_user(tx(conn), "crm-reader", "reader-pw", READ)  # a read-only ERP client
+    service, tx = _service_tx(crm)
+    with service.transactions.begin() as conn:
+        ensure_application_user(tx(conn), "seller", "pw", "seller", ["Salesperson"])
+        ensure_application_user(
+            tx(conn), "checker", "pw", "checker", ["Salesperson", "Product Availability User"]
+        )
+    seller, checker = crm.as_client("seller", "pw"), crm.as_client("checker", "pw")
+    ask = "nav_GetItemAvailability(ProductNumber='1000')"
+
+    cli(systems, "setup", *SETUP, "--enable")
+    cli(systems, "full-sync", "--start")
+    # Publishing needs the feature; before, the CRM says the connection is not set up.
+    cli(
+        systems,
+        "availability",
+        "publish",
+        "--client-id",
+        "crm-reader",
+        "--client-secret",
+        "reader-pw",
+        code=2,
+    )
+    assert checker.get(ask).status_code == 409
+    cli(systems, "setup", "--item-availability")
+    cli(
+        systems,
+        "availability",
+        "publish",
+        "--client-id",
+        "crm-reader",
+        "--client-secret",
+        "reader-pw",
+    )
+    [connection] = crm.get("nav_connections").json()["value"]
+    assert connection["nav_dynamicsnavodataurl"].endswith("/itemAvailability")
+    assert connection["nav_dynamicsnavodatausername"] == "crm-reader"
+
+    assert seller.get(ask).status_code == 403  # a salesperson without the role
+    answer = checker.get(ask)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["ProductNumber"], body["UnitOfMeasure"]) == ("1000", "PCS")
+    assert (body["Inventory"], body["AvailableInventory"]) == (30, 30)
+    # In boxes of six, with the product number as a parameter alias.
+    boxes = checker.get(
+        "nav_GetItemAvailability(ProductNumber=@p,UnitOfMeasure='BOX')", params={"@p": "'1000'"}
+    ).json()
+    assert (boxes["UnitOfMeasure"], boxes["Inventory"]) == ("BOX", 5)
+    assert checker.get("nav_GetItemAvailability(ProductNumber='nope')").status_code == 404
+    unknown_unit = checker.get("nav_GetItemAvailability(ProductNumber='1000',UnitOfMeasure='KG')")
+    assert unknown_unit.status_code == 400
+    # A wrong credential in the BC Connection is the ERP's refusal, not a CRM crash.
+    cli(systems, "availability", "publish", "--client-id", "crm-reader", "--client-secret", "bad")
+    assert checker.get(ask).status_code == 502
