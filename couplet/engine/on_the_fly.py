@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from .context import Context
 from .couplings import new_coupling
 from .criteria import criteria_groups, find_match
-from .model import Condition, Coupling, Direction, Op, Row, Side, TableMapping
+from .model import Condition, Coupling, Direction, Op, Row, TableMapping
 from .transfer import Translations, reference_key
 
 # Synchronizes the given ERP rows of a mapping to the CRM (the runner's targeted run).
@@ -97,7 +97,3 @@ def match_before_insert(
     if new:
         ctx.state.save_couplings(list(new.values()))
     return new
-
-
-def crm_ids_of(couplings: Iterable[Coupling]) -> list[str]:
-    return [c.id_on(Side.CRM) for c in couplings]
