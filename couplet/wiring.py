@@ -21,6 +21,7 @@ from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredenti
 from .engine import catalogue
 from .engine.connection import Connection, Features
 from .engine.context import Context
+from .engine.documents import availability
 from .engine.documents.lines import SalesSetup, sales_setup
 from .engine.documents.registry import FLOWS, flow_of_kind
 from .engine.errors import ConfigError, CoupletError, MappingError, UnknownMappingError
@@ -151,6 +152,27 @@ class Engine:
                         description=flow.description,
                     )
                 )
+        if features.item_availability:
+            documents = availability.with_inventory_field(self.config.mapping_documents())
+            if documents is not None:
+                self.config.save_mapping_documents(documents, self.clock())
+
+    def publish_availability(self, client_id: str, secret: str) -> str:
+        """Stores the ERP's item availability endpoint and a read-only ERP credential in the
+        CRM's BC Connection entity, so the CRM can answer availability questions itself."""
+        connection = self.connection()
+        if not connection.features.item_availability:
+            raise ConfigError(
+                "Item availability is not enabled: run `couplet setup --item-availability`."
+            )
+        row = availability.connection_row(
+            availability_url=self.erp.url("itemAvailability"),
+            token_url=f"{connection.erp_url}/oauth2/token",
+            client_id=client_id,
+            secret=secret,
+            web_url=connection.erp_url,
+        )
+        return availability.publish_connection(self.context(), row)
 
     def enable(self) -> tuple[Connection, list[str]]:
         """Enables synchronization (`setup --enable`): the first time, the default mappings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from .availability import availability_app
 from .couplings import couple, create_in_crm, create_in_erp, match, uncouple
 from .demo import demo
 from .log import errors, jobs, skipped
@@ -27,6 +28,7 @@ app.command("demo")(demo)
 app.command("setup")(setup)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(orders_app, name="orders")
+app.add_typer(availability_app, name="availability")
 app.command("sync")(sync)
 app.command("full-sync")(full_sync_command)
 app.command("couple")(couple)

@@ -69,7 +69,7 @@ class MemoryRecordPort:
                 for row in self.tables.get(table, {}).values()
                 if (modified_from is None or row.modified_on >= modified_from)
                 and (modified_until is None or row.modified_on <= modified_until)
-                and matches(row.values, filters)
+                and matches({"id": row.id, **row.values}, filters)
             ),
             key=lambda row: (row.modified_on, row.id),
         )

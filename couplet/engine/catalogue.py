@@ -105,6 +105,8 @@ def _field(raw: Mapping[str, Any], name: str) -> FieldMapping:
         case_sensitive_matching=bool(raw.get("case_sensitive", False)),
         match_priority=int(raw.get("match_priority", 0)),
         enabled=bool(raw.get("enabled", True)),
+        sync_uncoupled=bool(raw.get("sync_uncoupled", False)),
+        fixed=bool(raw.get("fixed", False)),
     )
 
 
@@ -144,6 +146,9 @@ def from_document(doc: Mapping[str, Any]) -> TableMapping:
         parent=doc.get("parent"),
         job=JobSettings(**job),
         description=str(doc.get("description", "")),
+        match_before_insert=bool(doc.get("match_before_insert", False)),
+        child_mapping=doc.get("child_mapping"),
+        child_field=doc.get("child_field"),
     )
 
 
@@ -169,6 +174,8 @@ def _field_doc(f: FieldMapping) -> dict[str, Any]:
         "case_sensitive": f.case_sensitive_matching or None,
         "match_priority": f.match_priority or None,
         "enabled": f.enabled if not f.enabled else None,
+        "sync_uncoupled": f.sync_uncoupled or None,
+        "fixed": f.fixed or None,
     }
     doc.update({k: v for k, v in optional.items() if v is not None})
     return {k: v for k, v in doc.items() if v is not None}
@@ -199,6 +206,11 @@ def to_document(m: TableMapping) -> Document:
             doc[key] = dict(value)
     if m.parent:
         doc["parent"] = m.parent
+    if m.match_before_insert:
+        doc["match_before_insert"] = True
+    if m.child_mapping:
+        doc["child_mapping"] = m.child_mapping
+        doc["child_field"] = m.child_field
     if m.description:
         doc["description"] = m.description
     return doc

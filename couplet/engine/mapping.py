@@ -93,18 +93,25 @@ def validate_mapping(
 
 def _validate_references(mapping: TableMapping, catalogue: Mapping[str, TableMapping]) -> None:
     for field in mapping.fields:
-        if field.lookup is not None:
-            related = catalogue.get(field.lookup)
+        tables: set[str] = set()
+        for name in field.related if field.lookup is not None else ():
+            related = catalogue.get(name)
             if related is None:
                 raise MappingError(
                     f"Mapping {mapping.name}, field {describe(field)}: the related table must "
-                    f"be mapped to transfer this value, and no mapping {field.lookup} exists"
+                    f"be mapped to transfer this value, and no mapping {name} exists"
                 )
             if related.option_mapping:
                 raise MappingError(
-                    f"Mapping {mapping.name}, field {describe(field)}: {field.lookup} is an "
+                    f"Mapping {mapping.name}, field {describe(field)}: {name} is an "
                     "option mapping; set it as the field's option, not its lookup"
                 )
+            tables.add(related.crm_table)
+        if len(tables) > 1:
+            raise MappingError(
+                f"Mapping {mapping.name}, field {describe(field)}: the mappings of a lookup "
+                "must all map to the same CRM table"
+            )
         if field.option is not None:
             option = catalogue.get(field.option)
             if option is None or not option.option_mapping:
@@ -112,6 +119,13 @@ def _validate_references(mapping: TableMapping, catalogue: Mapping[str, TableMap
                     f"Mapping {mapping.name}, field {describe(field)}: {field.option} is not "
                     "an option mapping"
                 )
+    if mapping.child_mapping is not None:
+        child = catalogue.get(mapping.child_mapping)
+        if child is None or not mapping.child_field:
+            raise MappingError(
+                f"Mapping {mapping.name}: child mapping {mapping.child_mapping} does not exist "
+                "or child_field (its ERP field pointing at the parent) is missing"
+            )
     for dependency in mapping.dependencies:
         if dependency not in catalogue:
             raise MappingError(

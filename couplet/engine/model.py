@@ -135,7 +135,7 @@ class Transform:
     """A transformation rule applied to a value before transfer (see `transforms.py`)."""
 
     kind: str  # trim | upper | lower | title | replace | regex-replace | substring | round |
-    #            remove-non-alphanumeric | field-lookup
+    #            remove-non-alphanumeric | field-lookup | minimum
     params: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -163,6 +163,22 @@ class FieldMapping:
     case_sensitive_matching: bool = False
     match_priority: int = 0
     enabled: bool = True
+    # An uncoupled reference is synchronized through its related mapping on the fly (when
+    # the referenced row is within that mapping's filter) instead of failing the record,
+    # as Business Central does for the units of a price line.
+    sync_uncoupled: bool = False
+    # The value may be set when the destination row is created but never changed after
+    # (Business Central: the currency of an existing CRM price list).
+    fixed: bool = False
+
+    @property
+    def related(self) -> tuple[str, ...]:
+        """The mappings whose couplings translate this reference: `lookup` may name several
+        separated by `|` (a price line's asset is an item or a resource), tried in order;
+        ERP ids are GUIDs, so at most one of them knows a given id."""
+        if self.option:
+            return (self.option,)
+        return tuple(n.strip() for n in (self.lookup or "").split("|") if n.strip())
 
     def field_on(self, side: Side) -> str | None:
         return self.erp_field if side is Side.ERP else self.crm_field
@@ -219,6 +235,15 @@ class TableMapping:
     parent: str | None = None
     job: JobSettings = field(default_factory=JobSettings)
     description: str = ""
+    # Before an uncoupled source row is created on the other side, a destination row with
+    # the same match-field values is looked for and coupled instead (Business Central's
+    # implicit matches: a currency by ISO code, a unit by name in its group, a price list
+    # item by list, product and unit), so no duplicate arises.
+    match_before_insert: bool = False
+    # After a source row is synchronized, the rows of `child_mapping` whose ERP field
+    # `child_field` points at it are synchronized too (a price list's lines).
+    child_mapping: str | None = None
+    child_field: str | None = None
 
     def fields_for(self, pass_direction: Direction) -> tuple[FieldMapping, ...]:
         return tuple(f for f in self.fields if f.enabled and f.direction.includes(pass_direction))

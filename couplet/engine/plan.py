@@ -14,7 +14,7 @@ from .conflicts import Resolution, resolve_deletion, resolve_update
 from .couplings import changed_since_sync
 from .errors import RecordError
 from .model import Coupling, Direction, Row, TableMapping
-from .transfer import Translations, differences, transfer
+from .transfer import Translations, differences, reference_key, transfer
 
 ALREADY_SKIPPED = "The coupling was marked as skipped before; restore it to synchronize again."
 
@@ -103,6 +103,9 @@ def decide(
     except RecordError as exc:
         return Decision(Action.FAIL, source, coupling, destination_id, message=str(exc))
     changes = differences(moved.values, destination.values)
+    frozen = _fixed_changes(mapping, direction, changes, destination)
+    if frozen:
+        return Decision(Action.FAIL, source, coupling, destination_id, message=frozen)
     conflicting = moved.bidirectional & changes.keys()
     if both_modified and conflicting:
         resolution, message = resolve_update(mapping, direction, conflicting)
@@ -115,6 +118,23 @@ def decide(
     return Decision(
         Action.MODIFY, source, coupling, destination_id, changes, both_modified=both_modified
     )
+
+
+def _fixed_changes(
+    mapping: TableMapping, direction: Direction, changes: Mapping[str, object], current: Row
+) -> str:
+    """Why the changes touch a value that is fixed once the destination row exists."""
+    for fm in mapping.fields_for(direction):
+        target = fm.field_on(direction.destination) or ""
+        if fm.fixed and target in changes and reference_key(current.values.get(target)):
+            table = mapping.table_on(direction.destination)
+            return (
+                f"The {target} of an existing {table} row in "
+                f"{direction.destination.system_name} cannot change "
+                f"(the source's {fm.field_on(direction.source)} changed); "
+                "create a new one instead"
+            )
+    return ""
 
 
 def _insert(
@@ -130,6 +150,9 @@ def _insert(
         moved = transfer(mapping, direction, source, translations, settings.catalogue)
     except RecordError as exc:
         return Decision(Action.FAIL, source, coupling, message=str(exc))
-    # The template of the new row's side wins over mapped values, as in BC.
-    values = {**moved.values, **mapping.template_on(direction.destination)}
+    # The template of the new row's side wins over mapped values, as in BC; what the
+    # table's own rules set (a currency's exchange rate) is applied after it, as BC's
+    # subscribers run after the template.
+    extra = translations.extra.get(source.id, {})
+    values = {**moved.values, **mapping.template_on(direction.destination), **extra}
     return Decision(Action.INSERT, source, coupling, values=values, restore=restore)

@@ -18,12 +18,17 @@ from .apply import apply_plan
 from .context import Context
 from .errors import MappingError
 from .mapping import dependency_order
-from .model import Direction, JobLog, Row, Side, TableMapping
+from .model import Condition, Direction, JobLog, Op, Outcome, Row, Side, TableMapping
+from .on_the_fly import match_before_insert, sync_references
 from .options import synchronize_options
-from .plan import PassSettings, decide
+from .plan import Action, PassSettings, decide
 from .ports import RecordPort
+from .table_rules import prepare
 from .transfer import Translations
 from .watermarks import advance, candidates
+
+# Decisions after which a parent row is in the CRM and its child rows follow it.
+_SYNCED = (Action.INSERT, Action.MODIFY, Action.UNCHANGED)
 
 
 @dataclass(frozen=True)
@@ -93,9 +98,10 @@ def run_pass(
         only_coupled=mapping.only_coupled if options.only_coupled is None else options.only_coupled,
         include_skipped=options.include_skipped,
     )
+    synced: list[str] = []
     try:
         for page in _pages(ctx, mapping, pass_direction, options, started):
-            process_page(ctx, job, settings, page)
+            synced += process_page(ctx, job, settings, page)
     except Exception as exc:
         job.message = f"The run stopped: {exc}"
         raise
@@ -104,13 +110,38 @@ def run_pass(
         if job.failed and not job.message:
             job.message = f"{job.failed} record(s) failed; see the job's errors."
         ctx.state.save_job(job)
+    if mapping.child_mapping and pass_direction is Direction.ERP_TO_CRM and synced:
+        _sync_children(ctx, mapping, synced)
     return job
 
 
-def process_page(ctx: Context, job: JobLog, settings: PassSettings, rows: Sequence[Row]) -> None:
-    """Plans and writes one page of source rows."""
+def _sync_erp_rows(ctx: Context, name: str, erp_ids: tuple[str, ...]) -> None:
+    """Creates or updates these ERP rows of a mapping in the CRM now, coupled or not."""
+    options = RunOptions(direction=Direction.ERP_TO_CRM, only_coupled=False, erp_ids=erp_ids)
+    synchronize(ctx, name, options)
+
+
+def _sync_children(ctx: Context, mapping: TableMapping, parent_ids: Sequence[str]) -> None:
+    """Synchronizes the child rows (a price list's lines) of the parents now in the CRM."""
+    assert mapping.child_mapping is not None and mapping.child_field is not None
+    coupled = ctx.state.couplings_by_erp(mapping.name, list(dict.fromkeys(parent_ids)))
+    parents = sorted(i for i, c in coupled.items() if c.crm_result is Outcome.SUCCESS)
+    child = ctx.mapping(mapping.child_mapping)
+    ids: list[str] = []
+    for start in range(0, len(parents), 100):
+        link = Condition(mapping.child_field, Op.IN, tuple(parents[start : start + 100]))
+        for page in ctx.erp.query(child.erp_table, filters=(*child.erp_filter, link)):
+            ids += [row.id for row in page]
+    if ids:
+        synchronize(ctx, child.name, RunOptions(direction=Direction.ERP_TO_CRM, erp_ids=tuple(ids)))
+
+
+def process_page(
+    ctx: Context, job: JobLog, settings: PassSettings, rows: Sequence[Row]
+) -> list[str]:
+    """Plans and writes one page of source rows; returns the ids of the rows now in step."""
     if not rows:
-        return
+        return []
     mapping, direction = settings.mapping, settings.direction
     source, destination = direction.source, direction.destination
     ids = [row.id for row in rows]
@@ -118,19 +149,31 @@ def process_page(ctx: Context, job: JobLog, settings: PassSettings, rows: Sequen
         couplings = ctx.state.couplings_by_erp(mapping.name, ids)
     else:
         couplings = ctx.state.couplings_by_crm(mapping.name, ids)
+    translations = Translations.load(ctx.state, mapping, direction, rows, ctx.blanks)
+
+    def sync_rows(name: str, erp_ids: tuple[str, ...]) -> None:
+        _sync_erp_rows(ctx, name, erp_ids)
+
+    if direction is Direction.ERP_TO_CRM:
+        translations = sync_references(ctx, mapping, rows, translations, sync_rows)
+        if not settings.only_coupled:
+            matched = match_before_insert(ctx, mapping, rows, couplings)
+            couplings.update(matched)
+            job.coupled += len(matched)
     partner_ids = [c.id_on(destination) for c in couplings.values()]
     partners = (
         ctx.port(destination).get_many(mapping.table_on(destination), partner_ids)
         if partner_ids
         else {}
     )
-    translations = Translations.load(ctx.state, mapping, direction, rows, ctx.blanks)
+    translations = prepare(ctx, mapping, direction, rows, couplings, translations, sync_rows)
     decisions = []
     for row in rows:
         coupling = couplings.get(row.id)
         partner = partners.get(coupling.id_on(destination)) if coupling else None
         decisions.append(decide(settings, row, coupling, partner, translations))
     apply_plan(ctx, job, settings, decisions)
+    return [d.source.id for d in decisions if d.action in _SYNCED]
 
 
 def _pages(

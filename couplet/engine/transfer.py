@@ -28,10 +28,6 @@ def reference_key(value: object) -> str | None:
     return str(value)
 
 
-def _related(field: FieldMapping) -> str | None:
-    return field.lookup or field.option
-
-
 @dataclass(frozen=True)
 class Translations:
     """Source-side ids translated to destination-side ids, per related mapping."""
@@ -40,6 +36,10 @@ class Translations:
     # related mapping -> the CRM id that stands for a blank ERP reference (Business Central's
     # blank currency code is the local currency, a real currency row in the CRM).
     blanks: Mapping[str, str] = field(default_factory=dict)
+    # Values a table's own rules add for a source row (see `table_rules`), and the reason a
+    # row cannot be transferred, by source row id.
+    extra: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    refused: Mapping[str, str] = field(default_factory=dict)
 
     @staticmethod
     def load(
@@ -53,15 +53,12 @@ class Translations:
         wanted: dict[str, set[str]] = {}
         rows = list(rows)
         for fm in mapping.fields_for(pass_direction):
-            related = _related(fm)
             name = fm.field_on(source)
-            if related is None or name is None:
+            if name is None:
                 continue
-            bucket = wanted.setdefault(related, set())
-            for row in rows:
-                key = reference_key(row.values.get(name))
-                if key is not None:
-                    bucket.add(key)
+            given = {reference_key(row.values.get(name)) for row in rows}
+            for related in fm.related:
+                wanted.setdefault(related, set()).update(k for k in given if k is not None)
         found: dict[tuple[str, str], str] = {}
         for related, keys in wanted.items():
             if not keys:
@@ -76,6 +73,14 @@ class Translations:
 
     def get(self, related: str, key: str) -> str | None:
         return self.found.get((related, key))
+
+    def translate(self, fm: FieldMapping, key: str) -> tuple[str, str] | None:
+        """(related mapping, destination id) of a reference, trying each related mapping."""
+        for related in fm.related:
+            found = self.found.get((related, key))
+            if found is not None:
+                return related, found
+        return None
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,9 @@ def transfer(
     values: dict[str, object] = {}
     bidirectional: set[str] = set()
     destination = pass_direction.destination
+    refused = translations.refused.get(source.id)
+    if refused:
+        raise RecordError(refused)
     for fm in mapping.fields_for(pass_direction):
         target = fm.field_on(destination)
         assert target is not None  # a constant's direction points at its field (validated)
@@ -106,7 +114,7 @@ def transfer(
             name = fm.field_on(pass_direction.source)
             assert name is not None
             value = source.values.get(name)
-            if _related(fm) is not None:
+            if fm.related:
                 value = _translate(fm, name, value, pass_direction, translations, catalogue)
                 if fm.not_null and _is_null(value):
                     continue  # Not Null: a blank reference never overwrites the destination
@@ -116,6 +124,7 @@ def transfer(
         values[target] = value
         if fm.direction is Direction.BIDIRECTIONAL:
             bidirectional.add(target)
+    values.update(translations.extra.get(source.id, {}))
     return Transfer(values, frozenset(bidirectional))
 
 
@@ -127,8 +136,7 @@ def _translate(
     translations: Translations,
     catalogue: Mapping[str, TableMapping],
 ) -> object:
-    related_name = _related(fm)
-    assert related_name is not None
+    related_name = fm.related[0]
     related = catalogue[related_name]
     destination = pass_direction.destination
     key = reference_key(value)
@@ -137,7 +145,10 @@ def _translate(
         return Ref(related.table_on(destination), blank)
     if blank is not None and destination is Side.ERP and key == blank:
         return Ref(related.table_on(destination), None)
-    translated = translations.get(related_name, key) if key is not None else None
+    hit = translations.translate(fm, key) if key is not None else None
+    translated = hit[1] if hit else None
+    if hit is not None:
+        related = catalogue[hit[0]]
     if key is not None and translated is None and not fm.clear_on_failed_sync:
         shown = (value.label or value.id) if isinstance(value, Ref) else value
         raise RecordError(

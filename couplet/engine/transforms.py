@@ -50,6 +50,8 @@ def check(transform: Transform) -> None:
         if params.get("direction", "nearest") not in _ROUNDING:
             raise MappingError(f"round direction must be one of {', '.join(_ROUNDING)}")
         _decimal(params.get("precision", "0.01"))
+    if transform.kind == "minimum":
+        _decimal(params.get("value", 0))
     if transform.kind == "field-lookup":
         if not isinstance(params["table"], Mapping):
             raise MappingError("transformation rule 'field-lookup' needs a table of values")
@@ -102,13 +104,31 @@ def _round(value: object, params: Mapping[str, object]) -> object:
     return type(value)(result) if not isinstance(value, Decimal) else result
 
 
+def _key_text(value: object) -> str:
+    """How a value is named as a key of a lookup table written as data (TOML and JSON keys
+    are text): booleans as true/false, numbers and text as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _lookup(value: object, params: Mapping[str, object]) -> object:
     table = params["table"]
     assert isinstance(table, Mapping)
-    target = table.get(value)
+    target = table.get(value) if isinstance(value, str) else None
+    if target is None and value is not None:
+        target = table.get(_key_text(value))
     if params.get("rule", "target") == "original-if-target-blank" and target in (None, ""):
         return value
     return target
+
+
+def _minimum(value: object, params: Mapping[str, object]) -> object:
+    # Business Central sends a negative price or stock as 0: the CRM takes no negatives.
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    floor = _decimal(params.get("value", 0))
+    return value if Decimal(str(value)) >= floor else type(value)(floor)
 
 
 _KINDS: dict[str, Kind] = {
@@ -124,6 +144,7 @@ _KINDS: dict[str, Kind] = {
     "remove-non-alphanumeric": _text(lambda v, _: "".join(ch for ch in v if ch.isalnum())),
     "round": _round,
     "field-lookup": _lookup,
+    "minimum": _minimum,
 }
 
 _REQUIRED: dict[str, tuple[str, ...]] = {

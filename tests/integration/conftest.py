@@ -53,7 +53,9 @@ def systems(databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> Iter
             database_url=crm_url,
             admin_client_id="crm-app",
             admin_client_secret="crm-pw",
-        )
+        ),
+        # The CRM asks the ERP for item availability (nav_GetItemAvailability).
+        http_clients=lambda base_url: clients(base_url),
     )
     erp_app = create_erp(
         ErpSettings(

@@ -97,13 +97,19 @@ def test_sales_prices_reach_the_crm(systems: Systems) -> None:
     assert items["PCS"]["productnumber"] == "1000"
     assert items["PCS"]["pricingmethodcode"] == 1
 
-    # Changed prices and a renamed list arrive on the next runs.
+    # Changed prices and a renamed list arrive on the next runs: a synchronized price
+    # list takes its lines along, so the lines' own run then finds nothing to do.
     erp.patch(f"priceListLines({line['id']})", {"unitPrice": 120}, custom=True)
     erp.patch(f"priceLists({sales['id']})", {"displayName": "Retail 2026"}, custom=True)
     header = sync(systems, "PLHEADER-PRICE")["erp-to-crm"]
     assert (header["modified"], header["failed"]) == (1, 0)
-    lines = sync(systems, "PLLINE-PRODPRICE")["erp-to-crm"]
-    assert (lines["modified"], lines["inserted"], lines["failed"]) == (1, 0, 0)
     retail = _levels(systems)["RETAIL"]
     assert retail["description"] == "Retail 2026"
     assert float(_items(systems, retail)["PCS"]["amount"]) == 120
+    lines = sync(systems, "PLLINE-PRODPRICE")["erp-to-crm"]
+    assert (lines["modified"], lines["inserted"], lines["failed"]) == (0, 0, 0)
+    # A changed line alone arrives through the lines' run.
+    erp.patch(f"priceListLines({line['id']})", {"unitPrice": 125}, custom=True)
+    lines = sync(systems, "PLLINE-PRODPRICE")["erp-to-crm"]
+    assert (lines["modified"], lines["inserted"], lines["failed"]) == (1, 0, 0)
+    assert float(_items(systems, _levels(systems)["RETAIL"])["PCS"]["amount"]) == 125

@@ -15,6 +15,7 @@ from .._common.model import Conventions, Model
 from .._common.records import SYSTEM, Tx
 from .._common.service import ODataService
 from .._common.throttle import Throttle, ThrottlePolicy
+from .availability import HttpClientFactory, default_client
 from .dataverse import DataverseDialect
 from .entities import BY_NAME, TABLES
 from .metadata_api import MetadataApi
@@ -114,8 +115,12 @@ def ensure_application_user(
 
 
 def create_app(
-    settings: CrmSettings | None = None, clock: Callable[[], dt.datetime] | None = None
+    settings: CrmSettings | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+    http_clients: HttpClientFactory = default_client,
 ) -> FastAPI:
+    """The CRM app; `http_clients` makes the HTTP client the CRM reaches the ERP with (for
+    item availability), so tests can point it at an in-process ERP."""
     settings = settings or CrmSettings()
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     model = build_model()
@@ -136,7 +141,7 @@ def create_app(
         dialect=dialect,
         rules=rules,
         transactions=transactions,
-        router=CrmRouter(dialect, MetadataApi(model, options, tables)),
+        router=CrmRouter(dialect, MetadataApi(model, options, tables), http_clients),
         resolve_principal=resolver(model),
         issuer=TokenIssuer(key, "couplet-crm", settings.token_lifetime_seconds, now),
         throttle=Throttle(

@@ -547,4 +547,23 @@ TABLES: list[Table] = [
     ),
 ]
 
+# The integration solution's "BC Connection" (legacy "NAV Connection"): where the ERP is and
+# the read-only credential the CRM uses to ask it for an item's availability.
+TABLES.append(
+    table(
+        "nav_connection",
+        "nav_connections",
+        [
+            text("nav_name", 100),
+            text("nav_dynamicsnavurl", 250),
+            text("nav_dynamicsnavodataurl", 250),
+            text("nav_tokenurl", 250),
+            text("nav_dynamicsnavodatausername", 250),
+            text("nav_dynamicsnavodataaccesskey", 250),
+        ],
+        states=ACTIVE_INACTIVE,
+        primary_name="nav_name",
+    )
+)
+
 BY_NAME: dict[str, Table] = {t.entity.name: t for t in TABLES}

@@ -15,6 +15,7 @@ from .._common.http import Reply, Request
 from .._common.model import EntityDef
 from .._common.records import Tx
 from .._common.types import json_value
+from . import availability
 from .actions import ACTIONS
 from .dataverse import DataverseDialect, key_pairs
 from .metadata import csdl
@@ -29,10 +30,17 @@ ORGANIZATION_BU = "00000000-0000-0000-0000-00000000b0b0"
 
 
 class CrmRouter:
-    def __init__(self, dialect: DataverseDialect, metadata_api: MetadataApi) -> None:
+    def __init__(
+        self,
+        dialect: DataverseDialect,
+        metadata_api: MetadataApi,
+        http_clients: availability.HttpClientFactory = availability.default_client,
+    ) -> None:
         self.dialect = dialect
         self.metadata_api = metadata_api
         self.model = dialect.model
+        # How the CRM reaches the ERP for the integration's custom API (tests inject it).
+        self.http_clients = http_clients
 
     def __call__(self, tx: Tx, req: Request) -> Reply:
         path = req.path.strip("/")
@@ -54,6 +62,8 @@ class CrmRouter:
                     "OrganizationId": org,
                 },
             )
+        if availability.handles(path):
+            return availability.item_availability(tx, req, self.http_clients)
         if self.metadata_api.handles(path):
             return self.metadata_api(tx, req)
         if path in ACTIONS:

@@ -49,11 +49,25 @@ ROLES: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
             "uom": R,
             "uomschedule": R,
             "nav_accountstatistics": R,
+            "nav_connection": R,
             "account": R,
             "transactioncurrency": R,
         },
     ),
 }
+
+
+PRODUCT_AVAILABILITY_USER = "Product Availability User"
+
+
+def has_role(conn: sa.Connection, model: Model, user_id: str, name: str) -> bool:
+    links = model.table("systemuserroles")
+    found = conn.execute(
+        sa.select(links.c.systemuserid).where(
+            links.c.systemuserid == user_id, links.c.roleid == role_id(name)
+        )
+    ).first()
+    return found is not None
 
 
 def role_id(name: str) -> str:
