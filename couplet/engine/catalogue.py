@@ -144,6 +144,7 @@ def from_document(doc: Mapping[str, Any]) -> TableMapping:
         parent=doc.get("parent"),
         job=JobSettings(**job),
         description=str(doc.get("description", "")),
+        crm_write_state=dict(doc.get("crm_write_state", {})),
     )
 
 
@@ -194,7 +195,11 @@ def to_document(m: TableMapping) -> Document:
     if m.option_mapping:
         doc["option_mapping"] = True
         doc["crm_uid_field"] = m.crm_uid_field
-    for key, value in (("erp_template", m.erp_template), ("crm_template", m.crm_template)):
+    for key, value in (
+        ("erp_template", m.erp_template),
+        ("crm_template", m.crm_template),
+        ("crm_write_state", m.crm_write_state),
+    ):
         if value:
             doc[key] = dict(value)
     if m.parent:
