@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.conftest import Systems
+from tests.integration.conftest import SETUP, Systems
 from tests.integration.engine_cli import cli, cli_json, errors
 from tests.integration.test_orders_e2e import _order, _synced
 
@@ -63,8 +63,6 @@ def test_switching_order_integration_on_and_off(systems: Systems) -> None:
 def test_enabling_a_new_connection_with_order_integration_sets_the_flag(
     systems: Systems,
 ) -> None:
-    from tests.integration.conftest import SETUP
-
     cli(systems, "setup", *SETUP, "--sales-order-integration", "--enable")
     assert _flag(systems)
     assert "SALESORDER-ORDER" in _mappings(systems)
@@ -271,7 +269,7 @@ def test_notes_go_both_ways_once(systems: Systems) -> None:
         {"parentType": "Sales Order", "parentId": erp_id, "title": "Credit", "note": "Checked"},
         custom=True,
     )
-    [status, notes] = cli_json(systems, "orders", "status")
+    notes = cli_json(systems, "orders", "status")[1]
     assert (notes["inserted"], notes["failed"]) == (2, 0), errors(systems)
     erp_notes = {n["title"]: n["note"] for n in _notes(systems, erp_id)}
     assert erp_notes == {"Gate code": "Deliver at gate 4", "Credit": "Checked"}
