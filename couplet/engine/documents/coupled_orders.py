@@ -9,16 +9,37 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ..context import Context
-from ..model import Condition, Coupling, Filter, JobError, JobLog, Op, Row
+from ..model import Condition, Coupling, Direction, Filter, JobError, JobLog, Op, Row
 from ..ports import RecordPort
 from ..transfer import reference_key
 
 MAPPING = "SALESORDER-ORDER"
 # Ids per `in` filter: each becomes an OR'ed equality in the URL, so keep URLs short.
 IDS_PER_FILTER = 50
+
+
+def run_over_orders(
+    ctx: Context,
+    name: str,
+    direction: Direction,
+    cursor: str,
+    work: Callable[[Context, JobLog, Sequence[Coupling]], None],
+) -> JobLog:
+    """One job over every coupled order, chunk by chunk; the run's start is kept in
+    `cursor` (for `changed_since_run`)."""
+    job = JobLog(ctx.ids(), name, direction, ctx.clock())
+    ctx.state.save_job(job)
+    for chunk in chunks(coupled_orders(ctx), ctx.page_size):
+        work(ctx, job, chunk)
+    ctx.state.save_cursor(cursor, job.started_at.isoformat())
+    job.finished_at = ctx.clock()
+    if job.failed:
+        job.message = f"{job.failed} record(s) failed; see the job's errors."
+    ctx.state.save_job(job)
+    return job
 
 
 def coupled_orders(ctx: Context) -> list[Coupling]:
@@ -71,11 +92,3 @@ def record_failure(
 ) -> None:
     job.failed += 1
     ctx.state.add_errors([JobError(job.id, job.mapping, erp_id, crm_id, message, ctx.clock())])
-
-
-def finish(ctx: Context, job: JobLog) -> JobLog:
-    job.finished_at = ctx.clock()
-    if job.failed:
-        job.message = f"{job.failed} record(s) failed; see the job's errors."
-    ctx.state.save_job(job)
-    return job

@@ -19,11 +19,9 @@ from ..model import Condition, Coupling, Direction, JobLog, Op, Ref, Row, Side
 from ..transfer import reference_key
 from .coupled_orders import (
     changed_since_run,
-    chunks,
-    coupled_orders,
-    finish,
     record_failure,
     rows_by_parent,
+    run_over_orders,
 )
 from .flow import Flow
 
@@ -37,12 +35,7 @@ PARENT = {Side.ERP: "parentId", Side.CRM: "objectid"}
 def run_notes(ctx: Context) -> JobLog:
     """One run over every coupled order: notes created on the other side (inserted) and
     notes changed there (modified)."""
-    job = JobLog(ctx.ids(), NAME, Direction.BIDIRECTIONAL, ctx.clock())
-    ctx.state.save_job(job)
-    for chunk in chunks(coupled_orders(ctx), ctx.page_size):
-        _chunk(ctx, job, chunk)
-    ctx.state.save_cursor(CURSOR, job.started_at.isoformat())
-    return finish(ctx, job)
+    return run_over_orders(ctx, NAME, Direction.BIDIRECTIONAL, CURSOR, _chunk)
 
 
 def _chunk(ctx: Context, job: JobLog, couplings: Sequence[Coupling]) -> None:

@@ -21,11 +21,9 @@ from ..couplings import new_coupling
 from ..model import Condition, Coupling, Direction, JobLog, Op, Ref, Row
 from .coupled_orders import (
     changed_since_run,
-    chunks,
-    coupled_orders,
-    finish,
     record_failure,
     rows_by_parent,
+    run_over_orders,
 )
 from .flow import Flow
 
@@ -62,12 +60,7 @@ class _Order:
 def run_status(ctx: Context) -> JobLog:
     """One run over every coupled order: posts (inserted), orders set Invoiced (modified),
     couplings of orders gone from the ERP removed (uncoupled)."""
-    job = JobLog(ctx.ids(), NAME, Direction.ERP_TO_CRM, ctx.clock())
-    ctx.state.save_job(job)
-    for chunk in chunks(coupled_orders(ctx), ctx.page_size):
-        _chunk(ctx, job, chunk)
-    ctx.state.save_cursor(CURSOR, job.started_at.isoformat())
-    return finish(ctx, job)
+    return run_over_orders(ctx, NAME, Direction.ERP_TO_CRM, CURSOR, _chunk)
 
 
 def _chunk(ctx: Context, job: JobLog, couplings: Sequence[Coupling]) -> None:
