@@ -8,6 +8,7 @@ from typing import Any
 from tests.integration.conftest import SETUP, Systems
 from tests.integration.engine_cli import cli, cli_json, errors
 from tests.integration.test_orders_e2e import _order, _synced
+from tests.integration.units import item_with_box
 
 
 def _flag(systems: Systems) -> bool:
@@ -70,24 +71,7 @@ def test_enabling_a_new_connection_with_order_integration_sets_the_flag(
 
 def _units(systems: Systems) -> dict[str, Any]:
     """An item with a base unit PCS and a second unit BOX, synchronized (unit-group mode)."""
-    erp = systems.erp
-    known = {u["code"]: u for u in erp.rows("unitsOfMeasure")}
-    for code in ("PCS", "BOX"):
-        if code not in known:
-            known[code] = erp.create("unitsOfMeasure", {"code": code, "displayName": code})
-    item = erp.create(
-        "items",
-        {"number": "1000", "displayName": "Crate Bike", "baseUnitOfMeasureId": known["PCS"]["id"]},
-    )
-    erp.create(
-        "itemUnitsOfMeasure",
-        {
-            "itemId": item["id"],
-            "unitOfMeasureId": known["BOX"]["id"],
-            "quantityPerUnitOfMeasure": 6,
-        },
-        custom=True,
-    )
+    item_with_box(systems.erp, "1000", "Crate Bike")
     s = _synced(systems)
     s["product"] = systems.crm.get(
         "products", params={"$filter": "productnumber eq '1000'"}
