@@ -270,3 +270,22 @@ def test_notes_go_both_ways_once(systems: Systems) -> None:
     assert cli_json(systems, "orders", "status")[1]["modified"] == 1
     assert {n["title"]: n["note"] for n in _notes(systems, erp_id)}["Gate code"] == "Gate 5 now"
     assert cli_json(systems, "orders", "status")[1]["modified"] == 0
+
+
+def test_scheduled_jobs_bring_a_release_to_the_crm(systems: Systems) -> None:
+    s = _synced(systems)
+    order, erp_id = _created(systems, s)
+    r = systems.erp.patch(f"salesOrders({erp_id})", {"requestedDeliveryDate": "2026-09-09"})
+    assert r.status_code == 200, r.text
+    _act(systems, erp_id, "release")
+    engine = systems.engine()
+    try:
+        assert "SALES ORDER STATUS" in engine.wake_changed()
+        engine.worker().run_until_idle()
+        # Nothing changed since: the status job finds no work and stays asleep.
+        assert "SALES ORDER STATUS" not in engine.wake_changed()
+    finally:
+        engine.close()
+    crm_id = order["salesorderid"]
+    assert _posts(systems, crm_id) == ["Order status changed to Released."]
+    assert systems.crm.row("salesorders", crm_id)["requestdeliveryby"] == "2026-09-09"
