@@ -21,7 +21,7 @@ from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredenti
 from .engine import catalogue
 from .engine.connection import Connection, Features
 from .engine.context import Context
-from .engine.documents import availability
+from .engine.documents import availability, order_integration
 from .engine.documents.lines import SalesSetup, sales_setup
 from .engine.documents.registry import FLOWS, flow_of_kind
 from .engine.errors import ConfigError, CoupletError, MappingError, UnknownMappingError
@@ -42,6 +42,10 @@ ClientFactory = Callable[[str], httpx.Client]
 
 def _ids(raw: object) -> tuple[str, ...] | None:
     return tuple(str(i) for i in raw) if isinstance(raw, list | tuple) else None
+
+
+def _default_names(features: Features) -> set[str]:
+    return {d["name"] for d in catalogue.default_documents(features)}
 
 
 def default_client(base_url: str) -> httpx.Client:
@@ -131,6 +135,42 @@ class Engine:
         )
         return [d["name"] for d in documents]
 
+    def apply_connection(self, connection: Connection) -> Connection:
+        """Stores a changed connection (`setup`, the REST connection endpoint). Switching
+        sales order integration on an enabled connection sets the CRM organization's flag
+        and adds the order mappings and jobs; switching it off is refused (ConfigError)
+        while submitted CRM orders wait to be created, else clears the flag and removes
+        them. A connection not enabled yet gets all that when it is enabled."""
+        stored = self.config.connection()
+        before = bool(stored and stored.enabled and stored.features.sales_order_integration)
+        after = connection.enabled and connection.features.sales_order_integration
+        if before and not after:
+            order_integration.check_switch_off(self.context())
+        self.save_connection(connection)
+        if connection.enabled and before != after:
+            self._switch_order_integration(connection.features, after)
+        return connection
+
+    def _switch_order_integration(self, features: Features, on: bool) -> None:
+        order_integration.set_crm_flag(self.crm, on)
+        # The mappings sales order integration brings (SALESORDER-ORDER in the defaults).
+        names = sorted(
+            _default_names(replace(features, sales_order_integration=True))
+            - _default_names(replace(features, sales_order_integration=False))
+        )
+        if on:
+            present = {d["name"] for d in self.config.mapping_documents()}
+            missing = [n for n in names if n not in present]
+            if missing:
+                self.reset_mappings(missing)
+        else:
+            kept = [d for d in self.config.mapping_documents() if d["name"] not in names]
+            catalogue.load(kept)
+            self.config.save_mapping_documents(kept, self.clock())
+            for name in names:
+                self.queue.delete(name)
+        self.schedule_flows()
+
     def schedule_flows(self) -> None:
         """The recurring jobs of the document flows the connection's features switch on."""
         features = self.connection().features
@@ -184,6 +224,8 @@ class Engine:
         connection = replace(connection, enabled=True)
         self.save_connection(connection)
         created = [] if self.config.mapping_documents() else self.reset_mappings()
+        if connection.features.sales_order_integration:
+            self._switch_order_integration(connection.features, True)
         return connection, created
 
     def save_mappings(self, documents: Sequence[Mapping[str, Any]]) -> dict[str, TableMapping]:

@@ -6,6 +6,9 @@ from typing import Annotated
 
 import typer
 
+from ..engine import shapes
+from ..engine.documents.order_notes import run_notes
+from ..engine.documents.order_status import run_status
 from ..engine.documents.orders import create_orders, submitted_orders
 from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
 
@@ -68,3 +71,29 @@ def auto(json_output: Json = False, database_url: DbUrl = None) -> None:
     with engine_session(database_url) as engine:
         ids = [r.id for r in submitted_orders(engine.context())]
     _create(ids, json_output, database_url)
+
+
+@orders_app.command("status")
+def status(json_output: Json = False, database_url: DbUrl = None) -> None:
+    """Run the order status and notes jobs now: timeline posts for released, shipped and
+    invoiced orders, fully invoiced orders set Invoiced in the CRM, notes both ways."""
+    with engine_session(database_url) as engine:
+        ctx = engine.context()
+        jobs = [run_status(ctx), run_notes(ctx)]
+    if json_output:
+        print_json([shapes.job(j) for j in jobs])
+    else:
+        posts, notes = jobs
+        console.print(
+            f"{posts.inserted} timeline post(s), {posts.modified} order(s) set to Invoiced, "
+            f"{posts.uncoupled} coupling(s) of orders gone from the ERP removed; "
+            f"{notes.inserted} note(s) copied, {notes.modified} note(s) updated"
+            + (
+                f"; {sum(j.failed for j in jobs)} failed (see `couplet errors`)"
+                if any(j.failed for j in jobs)
+                else ""
+            )
+            + "."
+        )
+    if any(j.failed for j in jobs):
+        raise typer.Exit(EXIT_FAILED_RECORDS)

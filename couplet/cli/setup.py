@@ -67,8 +67,7 @@ def setup(
         changing = any(v is not None for v in (*given.values(), *switches.values()))
         connection = stored
         if changing or stored is None:
-            connection = _merge(stored, given, switches)
-            engine.save_connection(connection)
+            connection = engine.apply_connection(_merge(stored, given, switches))
             if not json_output:
                 console.print("[green]Connection saved.[/green]")
         assert connection is not None

@@ -14,6 +14,7 @@ from .context import Context
 from .couplings import SKIPPED_NOTICE, mark_failure, mark_success, new_coupling, recoupled
 from .model import Coupling, JobError, JobLog, Row, Side
 from .plan import Action, Decision, PassSettings
+from .ports import WriteResult
 
 
 @dataclass
@@ -97,7 +98,9 @@ def _modify(
     destination = settings.direction.destination
     table = settings.mapping.table_on(destination)
     changes = [(d.destination_id or "", d.values) for d in decisions]
-    outcomes = ctx.port(destination).update_many(table, changes)
+    outcomes = _restored(
+        ctx, table, destination, decisions, ctx.port(destination).update_many(table, changes)
+    )
     for decision, outcome in zip(decisions, outcomes, strict=True):
         assert decision.coupling is not None
         if not outcome.ok:
@@ -117,6 +120,29 @@ def _modify(
             )
         )
         job.modified += 1
+
+
+def _restored(
+    ctx: Context,
+    table: str,
+    destination: Side,
+    decisions: Sequence[Decision],
+    outcomes: Sequence[WriteResult],
+) -> list[WriteResult]:
+    """Puts back the state of rows that were switched to the mapping's write state; the
+    outcome of a row becomes that of its second write (a row left unlocked is a failure)."""
+    due = [i for i, (d, o) in enumerate(zip(decisions, outcomes, strict=True)) if d.reset and o.ok]
+    if not due:
+        return list(outcomes)
+    replies = ctx.port(destination).update_many(
+        table, [(decisions[i].destination_id or "", decisions[i].reset) for i in due]
+    )
+    result = list(outcomes)
+    for i, reply in zip(due, replies, strict=True):
+        result[i] = (
+            reply if reply.ok else WriteResult(error=f"the values were written, but {reply.error}")
+        )
+    return result
 
 
 def _fail(

@@ -149,6 +149,7 @@ def from_document(doc: Mapping[str, Any]) -> TableMapping:
         match_before_insert=bool(doc.get("match_before_insert", False)),
         child_mapping=doc.get("child_mapping"),
         child_field=doc.get("child_field"),
+        crm_write_state=dict(doc.get("crm_write_state", {})),
     )
 
 
@@ -201,7 +202,11 @@ def to_document(m: TableMapping) -> Document:
     if m.option_mapping:
         doc["option_mapping"] = True
         doc["crm_uid_field"] = m.crm_uid_field
-    for key, value in (("erp_template", m.erp_template), ("crm_template", m.crm_template)):
+    for key, value in (
+        ("erp_template", m.erp_template),
+        ("crm_template", m.crm_template),
+        ("crm_write_state", m.crm_write_state),
+    ):
         if value:
             doc[key] = dict(value)
     if m.parent:

@@ -99,6 +99,9 @@ def merged(
     stored connection every setting but the company is needed; the result is validated."""
     given = {k: v for k, v in values.items() if v is not None and str(v).strip()}
     flags = {k: v for k, v in switches.items() if v is not None}
+    if flags.get("sales_order_integration") is False:
+        # Automatic creation goes with it, as Business Central switches it off too.
+        flags.setdefault("auto_create_sales_orders", False)
     if stored is None:
         missing = [k for k in SETTINGS if k not in given and k != "erp_company"]
         if missing:

@@ -36,6 +36,10 @@ def recommend(ctx: Context, mapping: TableMapping) -> Recommendation:
         return Recommendation.NO_RECORDS if erp == 0 else Recommendation.COUPLE_RECORDS
     if mapping.name == "SALESPEOPLE":
         return Recommendation.FULL_SYNCHRONIZATION
+    if mapping.crm_table == "salesorders":
+        # Orders are coupled by the order flow that creates them; full synchronization
+        # never creates or matches them.
+        return Recommendation.NO_RECORDS
     crm = ctx.crm.count(mapping.crm_table, mapping.crm_filter)
     if mapping.name == "CURRENCY":
         # A CRM holding only its base currency has nothing to couple to.

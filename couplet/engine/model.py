@@ -244,6 +244,9 @@ class TableMapping:
     # `child_field` points at it are synchronized too (a price list's lines).
     child_mapping: str | None = None
     child_field: str | None = None
+    # Values a CRM row must hold while it is modified, its own restored right after: the
+    # CRM keeps a submitted order read-only, so it is made Active for the write (as BC does).
+    crm_write_state: Mapping[str, object] = field(default_factory=dict)
 
     def fields_for(self, pass_direction: Direction) -> tuple[FieldMapping, ...]:
         return tuple(f for f in self.fields if f.enabled and f.direction.includes(pass_direction))

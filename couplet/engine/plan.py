@@ -13,8 +13,8 @@ from enum import StrEnum
 from .conflicts import Resolution, resolve_deletion, resolve_update
 from .couplings import changed_since_sync
 from .errors import RecordError
-from .model import Coupling, Direction, Row, TableMapping
-from .transfer import Translations, differences, reference_key, transfer
+from .model import Coupling, Direction, Row, Side, TableMapping
+from .transfer import Translations, differences, reference_key, same_value, transfer
 
 ALREADY_SKIPPED = "The coupling was marked as skipped before; restore it to synchronize again."
 
@@ -57,6 +57,8 @@ class Decision:
     restore: bool = False
     # Nothing to write, but the source is now in sync (the coupling records it).
     refresh: bool = False
+    # The destination's own values to put back after the write (see crm_write_state).
+    reset: Mapping[str, object] = field(default_factory=dict)
 
 
 def decide(
@@ -115,8 +117,15 @@ def decide(
             return Decision(Action.FAIL, source, coupling, destination_id, message=message)
     if not changes:
         return Decision(Action.UNCHANGED, source, coupling, destination_id, refresh=True)
+    reset = _reset(mapping, direction, destination)
     return Decision(
-        Action.MODIFY, source, coupling, destination_id, changes, both_modified=both_modified
+        Action.MODIFY,
+        source,
+        coupling,
+        destination_id,
+        {**changes, **mapping.crm_write_state} if reset else changes,
+        both_modified=both_modified,
+        reset=reset,
     )
 
 
@@ -135,6 +144,17 @@ def _fixed_changes(
                 "create a new one instead"
             )
     return ""
+
+
+def _reset(mapping: TableMapping, direction: Direction, destination: Row) -> dict[str, object]:
+    """The destination's state values to restore after writing in the mapping's write state
+    (none when the row is in that state already, or the write goes to the ERP)."""
+    if direction.destination is not Side.CRM or not mapping.crm_write_state:
+        return {}
+    current = {k: destination.values.get(k) for k in mapping.crm_write_state}
+    if all(same_value(v, current[k]) for k, v in mapping.crm_write_state.items()):
+        return {}
+    return current
 
 
 def _insert(

@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.integration.conftest import Systems
 from tests.integration.engine_cli import cli, enable, errors, sync
+from tests.integration.units import item_with_box
 
 
 def _levels(systems: Systems) -> dict[str, dict[str, Any]]:
@@ -26,23 +27,7 @@ def _items(systems: Systems, level: dict[str, Any]) -> dict[str, dict[str, Any]]
 
 def test_sales_prices_reach_the_crm(systems: Systems) -> None:
     erp, crm = systems.erp, systems.crm
-    known = {u["code"]: u for u in erp.rows("unitsOfMeasure")}
-    for code in ("PCS", "BOX"):
-        if code not in known:
-            known[code] = erp.create("unitsOfMeasure", {"code": code, "displayName": code})
-    bike = erp.create(
-        "items",
-        {"number": "1000", "displayName": "Bike", "baseUnitOfMeasureId": known["PCS"]["id"]},
-    )
-    erp.create(
-        "itemUnitsOfMeasure",
-        {
-            "itemId": bike["id"],
-            "unitOfMeasureId": known["BOX"]["id"],
-            "quantityPerUnitOfMeasure": 6,
-        },
-        custom=True,
-    )
+    item_with_box(erp, "1000", "Bike")
     sales = erp.create(
         "priceLists",
         {

@@ -93,8 +93,17 @@ class CrmRules:
             changes
         ):
             changes["fullname"] = _fullname({**old, **changes})
-        if name == "salesorder" and changes.get("statecode") == 1 and old["statecode"] != 1:
-            changes.setdefault("submitdate", tx.now.date())
+        if name == "salesorder":
+            # Dataverse's order number is valid for create only: an update leaves it alone.
+            changes.pop("ordernumber", None)
+            # The first submit is dated; submitting again (after the integration made the
+            # order Active to write to it) keeps that date.
+            if (
+                changes.get("statecode") == 1
+                and old["statecode"] != 1
+                and not old.get("submitdate")
+            ):
+                changes.setdefault("submitdate", tx.now.date())
         if name == "productpricelevel":
             self._check_price_list_item(tx, {**old, **changes}, old["productpricelevelid"])
         if name == "post":

@@ -71,6 +71,7 @@ CODE_REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("customers", "salespersonCode"): ("salespeoplePurchasers", "code"),
     ("contacts", "salespersonCode"): ("salespeoplePurchasers", "code"),
     ("opportunities", "salespersonCode"): ("salespeoplePurchasers", "code"),
+    ("salesOrders", "salesperson"): ("salespeoplePurchasers", "code"),
 }
 READ_HEADERS = {"Accept": "application/json"}
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"

@@ -15,6 +15,7 @@ from typing import Any
 from ..context import Context
 from ..errors import RecordError
 from ..model import Ref, Row
+from ..transfer import reference_key
 
 DESCRIPTION_LENGTH = 100  # Business Central's Sales Line Description
 
@@ -52,9 +53,10 @@ def document_lines(
             )
         base.update(lineType=setup.write_in_type, lineObjectNumber=setup.write_in_number)
     else:
-        base.update(_product(ctx, product.id))
-        text = text or str(base.pop("_name", ""))
-    base.pop("_name", None)
+        found = _product(ctx, product.id)
+        base.update(lineType=found.line_type, lineObjectNumber=found.number)
+        base.update(_unit(ctx, v.get("uomid"), found))
+        text = text or found.name
     chunks = [text[i : i + DESCRIPTION_LENGTH] for i in range(0, len(text), DESCRIPTION_LENGTH)]
     if chunks:
         base["description"] = chunks[0]
@@ -71,7 +73,46 @@ def document_lines(
     return [base, *comments]
 
 
-def _product(ctx: Context, product_id: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Product:
+    line_type: str  # Item | Resource
+    erp_id: str
+    number: str
+    name: str
+
+
+# line type -> the mapping coupling its units to CRM units, the ERP table, its owner field
+UNITS = {
+    "Item": ("ITEM UOM", "itemUnitsOfMeasure", "itemId"),
+    "Resource": ("RESOURCE UOM", "resourceUnitsOfMeasure", "resourceId"),
+}
+
+
+def _unit(ctx: Context, unit: object, product: _Product) -> dict[str, Any]:
+    """The ERP unit of measure of a CRM line's unit: in unit-group mode, the item's (or
+    resource's) unit of measure coupled to it. Without a unit, or with legacy units, the
+    ERP line keeps the base unit."""
+    if not isinstance(unit, Ref) or unit.id is None:
+        return {}
+    mapping, table, owner = UNITS[product.line_type]
+    if mapping not in ctx.mappings:
+        return {}
+    noun = f"{product.line_type.lower()} {product.number}"
+    coupled = ctx.state.couplings_by_crm(mapping, [unit.id]).get(unit.id)
+    if coupled is None:
+        crm_unit = ctx.crm.get_many("uoms", [unit.id]).get(unit.id)
+        name = crm_unit.values.get("name") if crm_unit else unit.id
+        raise RecordError(
+            f"The unit {name} is not coupled to a unit of measure of {noun} ({mapping} couplings)."
+        )
+    erp_unit = ctx.erp.get_many(table, [coupled.erp_id]).get(coupled.erp_id)
+    if erp_unit is None or reference_key(erp_unit.values.get(owner)) != product.erp_id:
+        code = erp_unit.values.get("code") if erp_unit else coupled.erp_id
+        raise RecordError(f"The unit of measure {code} does not exist for {noun}.")
+    return {"unitOfMeasureCode": erp_unit.values.get("code")}
+
+
+def _product(ctx: Context, product_id: str) -> _Product:
     product = ctx.crm.get_many("products", [product_id]).get(product_id)
     if product is None:
         raise RecordError(f"The product {product_id} does not exist in the CRM.")
@@ -98,11 +139,12 @@ def _product(ctx: Context, product_id: str) -> dict[str, Any]:
             f"The {line_type.lower()} coupled to product "
             f"{product.values.get('productnumber')} does not exist."
         )
-    return {
-        "lineType": line_type,
-        "lineObjectNumber": erp.values.get("number"),
-        "_name": product.values.get("name"),
-    }
+    return _Product(
+        line_type,
+        erp.id,
+        str(erp.values.get("number") or ""),
+        str(product.values.get("name") or ""),
+    )
 
 
 def freight_lines(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import availability, orders
+from . import availability, order_notes, order_status, orders
 from .flow import Flow
 
-FLOWS: tuple[Flow, ...] = (orders.FLOW, availability.FLOW)
+FLOWS: tuple[Flow, ...] = (orders.FLOW, order_status.FLOW, order_notes.FLOW, availability.FLOW)
 
 
 def flow_of_kind(kind: str) -> Flow | None:

@@ -54,8 +54,8 @@ def put_connection(body: ConnectionIn, engine: EngineDep) -> dict[str, Any]:
         connection = merged(engine.config.connection(), data, switches)
     except ConfigError as exc:  # here the body is what is wrong, not the setup
         raise HTTPException(422, str(exc)) from None
-    engine.save_connection(connection)
-    return connection.redacted()
+    # Switching sales order integration off while orders wait is refused: 409.
+    return engine.apply_connection(connection).redacted()
 
 
 @router.post("/connection/test", summary="Sign in to both systems and check the setup")

@@ -79,7 +79,7 @@ def save_connection(
             "auto_process_quotes": auto_process_quotes,
             "item_availability": item_availability,
         }
-        engine.save_connection(merged(engine.config.connection(), dict(values), switches))
+        engine.apply_connection(merged(engine.config.connection(), dict(values), switches))
         return "Connection saved."
 
     return _attempt("/connection", work)
