@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import orders
+from . import orders, quotes
 from .flow import Flow
 
-FLOWS: tuple[Flow, ...] = (orders.FLOW,)
+FLOWS: tuple[Flow, ...] = (orders.FLOW, quotes.FLOW)
 
 
 def flow_of_kind(kind: str) -> Flow | None:
