@@ -216,3 +216,16 @@ FLOW = Flow(
     run=_run,
     has_work=lambda ctx: bool(waiting_quotes(ctx)),
 )
+
+
+def summary(quote: Row) -> dict[str, object]:
+    """A waiting quote as the command line and the REST API list it."""
+    v = quote.values
+    return {
+        "crm_id": quote.id,
+        "quote_number": v.get("quotenumber"),
+        "revision": v.get("revisionnumber") or 0,
+        "state": STATES.get(int(str(v.get("statecode") or 0)), str(v.get("statecode"))),
+        "name": v.get("name"),
+        "total": str(v.get("totalamount")),
+    }

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import connection, couplings, log, mappings, sync
+from . import connection, couplings, log, mappings, quotes, sync
 
 router = APIRouter(prefix="/api/v1")
-for part in (connection, mappings, sync, couplings, log):
+for part in (connection, mappings, sync, couplings, log, quotes):
     router.include_router(part.router)
