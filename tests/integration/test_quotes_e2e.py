@@ -39,6 +39,23 @@ def _bikes(s: dict[str, Any], quantity: int, **more: Any) -> dict[str, Any]:
     }
 
 
+def _note(systems: Systems, quote_id: str, subject: str, **more: Any) -> None:
+    systems.crm.create(
+        "annotations",
+        {
+            "subject": subject,
+            "notetext": f"{subject}: details",
+            "objectid_quote@odata.bind": f"/quotes({quote_id})",
+            **more,
+        },
+    )
+
+
+def _erp_notes(systems: Systems, erp_id: str) -> list[tuple[str, str]]:
+    rows = systems.erp.rows("notes", custom=True, **{"$filter": f"parentId eq {erp_id}"})
+    return sorted((n["parentType"], n["title"]) for n in rows)
+
+
 def _erp_quote(systems: Systems, erp_id: str) -> dict[str, Any]:
     quote = systems.erp.row(f"salesQuotes({erp_id})?$expand=salesQuoteLines")
     quote["salesQuoteLines"].sort(key=lambda x: x["sequence"])
@@ -90,9 +107,20 @@ def test_active_quote_becomes_an_erp_quote_once(systems: Systems) -> None:
             _bikes(s, 1, priceperunit=1000, sequencenumber=2),
         ],
     )
+    _note(systems, quote["quoteid"], "Call before delivery")
+    _note(
+        systems,
+        quote["quoteid"],
+        "Signed offer",
+        isdocument=True,
+        filename="a.pdf",
+        filesize=1200,
+        documentbody="JVBERi0=",
+    )  # an attachment: not carried over
     assert [q["crm_id"] for q in cli_json(systems, "quotes", "list")] == [quote["quoteid"]]
     [result] = cli_json(systems, "quotes", "process")
     assert result["outcome"] == "created", result
+    assert _erp_notes(systems, result["erp_id"]) == [("Sales Quote", "Call before delivery")]
     erp_quote = _erp_quote(systems, result["erp_id"])
     assert erp_quote["number"] == result["erp_number"] and erp_quote["status"] == "Draft"
     assert erp_quote["customerNumber"] == systems.erp.rows("customers")[0]["number"]
@@ -145,7 +173,9 @@ def test_a_revision_updates_the_same_erp_quote_and_archives_the_old_one(
 ) -> None:
     s = _synced(systems)
     quote = _quote(systems, s, lines=[_bikes(s, 2, priceperunit=1100)])
+    _note(systems, quote["quoteid"], "First offer")
     [first] = cli_json(systems, "quotes", "process")
+    assert _erp_notes(systems, first["erp_id"]) == [("Sales Quote", "First offer")]
     r = systems.crm.post(
         "ReviseQuote", {"QuoteId": quote["quoteid"], "ColumnSet": {"AllColumns": True}}
     )
@@ -155,6 +185,7 @@ def test_a_revision_updates_the_same_erp_quote_and_archives_the_old_one(
         "quotedetails",
         {"quoteid@odata.bind": f"/quotes({revision['quoteid']})", **_bikes(s, 5, priceperunit=900)},
     )
+    _note(systems, revision["quoteid"], "Second offer")
     r = systems.crm.patch(
         f"quotes({revision['quoteid']})", {"statecode": 1, "name": "Bikes for the fleet, revised"}
     )
@@ -168,6 +199,7 @@ def test_a_revision_updates_the_same_erp_quote_and_archives_the_old_one(
         (2, 1100),
         (5, 900),
     ]
+    assert _erp_notes(systems, first["erp_id"]) == [("Sales Quote", "Second offer")]
     [archive] = _archives(systems)
     assert (archive["quoteNumber"], archive["versionNumber"]) == (updated["number"], 1)
     assert [x["quantity"] for x in archive["salesQuoteArchiveLines"]] == [2]

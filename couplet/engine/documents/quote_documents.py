@@ -11,6 +11,7 @@ leaves the ERP untouched.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -46,16 +47,19 @@ def ensure_erp_quote(ctx: Context, crm_quote: Row, setup: SalesSetup) -> tuple[R
         if existing is not None:
             return existing, Outcome.UNCHANGED
         ctx.state.delete_couplings([coupling.id])  # the ERP quote is gone: make it again
-    header, lines = _document(ctx, crm_quote, setup)
+    document = _document(ctx, crm_quote, setup)
     earlier = _earlier_revision(ctx, crm_quote)
     if earlier is None:
-        [written] = ctx.erp.insert_many("salesQuotes", [{**header, "salesQuoteLines": lines}])
+        [written] = ctx.erp.insert_many(
+            "salesQuotes", [{**document.header, "salesQuoteLines": document.lines}]
+        )
         if not written.ok or written.row is None:
             raise RecordError(f"{QUOTE.cannot}: the ERP refused it: {written.error}")
         ctx.state.save_couplings([new_coupling(ctx.ids(), MAPPING, written.row.id, crm_quote.id)])
+        _add_notes(ctx, written.row, document.notes)
         return written.row, Outcome.CREATED
     old_coupling_id, erp_quote = earlier
-    _rebuild(ctx, erp_quote, header, lines)
+    _rebuild(ctx, erp_quote, document)
     # The coupling moves to the new revision only once the ERP quote is rebuilt: after a
     # failure the next run finds the earlier revision's coupling and tries again.
     ctx.state.delete_couplings([old_coupling_id])
@@ -64,9 +68,16 @@ def ensure_erp_quote(ctx: Context, crm_quote: Row, setup: SalesSetup) -> tuple[R
     return rebuilt or erp_quote, Outcome.UPDATED
 
 
-def _document(
-    ctx: Context, crm_quote: Row, setup: SalesSetup
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+@dataclass
+class _Document:
+    """What the ERP quote gets, read from the CRM before anything is written."""
+
+    header: dict[str, Any]
+    lines: list[dict[str, Any]]
+    notes: list[dict[str, Any]]
+
+
+def _document(ctx: Context, crm_quote: Row, setup: SalesSetup) -> _Document:
     v = crm_quote.values
     header = document_header(ctx, v, QUOTE)
     if v.get("effectiveto"):
@@ -83,7 +94,41 @@ def _document(
     for detail in details:
         lines += document_lines(ctx, "sales quote", v.get("quotenumber"), detail, setup, len(lines))
     lines += freight_lines(v, setup, len(lines))
-    return header, lines
+    return _Document(header, lines, _notes(ctx, crm_quote))
+
+
+def _notes(ctx: Context, crm_quote: Row) -> list[dict[str, Any]]:
+    """The quote's CRM notes that are not attachments, as ERP notes (oldest first)."""
+    annotations = [
+        r
+        for page in ctx.crm.query(
+            "annotations", filters=(Condition("objectid", Op.EQ, crm_quote.id),)
+        )
+        for r in page
+        if not r.values.get("isdocument") and not r.values.get("filesize")
+    ]
+    annotations.sort(key=lambda r: (str(r.values.get("createdon") or ""), r.id))
+    return [
+        {
+            "parentType": "Sales Quote",
+            "title": str(r.values.get("subject") or ""),
+            "note": str(r.values.get("notetext") or ""),
+            **({"createdDateTime": r.values["createdon"]} if r.values.get("createdon") else {}),
+        }
+        for r in annotations
+    ]
+
+
+def _add_notes(ctx: Context, erp_quote: Row, notes: Sequence[dict[str, Any]]) -> None:
+    if not notes:
+        return
+    written = ctx.erp.insert_many("notes", [{**n, "parentId": erp_quote.id} for n in notes])
+    refused = [w.error for w in written if not w.ok]
+    if refused:
+        raise RecordError(
+            f"The sales quote {erp_quote.values.get('number')} could not get its notes: "
+            f"{refused[0]}"
+        )
 
 
 def _earlier_revision(ctx: Context, crm_quote: Row) -> tuple[str, Row] | None:
@@ -117,9 +162,7 @@ def _earlier_revision(ctx: Context, crm_quote: Row) -> tuple[str, Row] | None:
     return None
 
 
-def _rebuild(
-    ctx: Context, erp_quote: Row, header: dict[str, Any], lines: Sequence[dict[str, Any]]
-) -> None:
+def _rebuild(ctx: Context, erp_quote: Row, document: _Document) -> None:
     number = erp_quote.values.get("number")
     archive_quote(ctx, erp_quote)
     if erp_quote.values.get("status") == RELEASED:
@@ -131,15 +174,16 @@ def _rebuild(
     )
     _delete(ctx, "salesQuoteLines", _children(ctx, "salesQuoteLines", "documentId", erp_quote.id))
     _delete(ctx, "notes", _children(ctx, "notes", "parentId", erp_quote.id))
-    [updated] = ctx.erp.update_many("salesQuotes", [(erp_quote.id, header)])
+    [updated] = ctx.erp.update_many("salesQuotes", [(erp_quote.id, document.header)])
     if not updated.ok:
         raise RecordError(f"The sales quote {number} could not be updated: {updated.error}")
     written = ctx.erp.insert_many(
-        "salesQuoteLines", [{**line, "documentId": erp_quote.id} for line in lines]
+        "salesQuoteLines", [{**line, "documentId": erp_quote.id} for line in document.lines]
     )
     refused = [w.error for w in written if not w.ok]
     if refused:
         raise RecordError(f"The sales quote {number} could not get its new lines: {refused[0]}")
+    _add_notes(ctx, erp_quote, document.notes)
 
 
 def _children(ctx: Context, table: str, parent_field: str, parent_id: str) -> list[Row]:
