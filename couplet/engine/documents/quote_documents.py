@@ -29,6 +29,14 @@ RELEASED = "Open"  # a released ERP document's status (DESIGN.md contract detail
 _DONE = {"release": "released", "reopen": "reopened"}
 
 
+class ErpQuoteError(RecordError):
+    """A record error that happened to a known ERP quote (logged with its id)."""
+
+    def __init__(self, message: str, erp_id: str) -> None:
+        super().__init__(message)
+        self.erp_id = erp_id
+
+
 class Outcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
@@ -59,7 +67,10 @@ def ensure_erp_quote(ctx: Context, crm_quote: Row, setup: SalesSetup) -> tuple[R
         _add_notes(ctx, written.row, document.notes)
         return written.row, Outcome.CREATED
     old_coupling_id, erp_quote = earlier
-    _rebuild(ctx, erp_quote, document)
+    try:
+        _rebuild(ctx, erp_quote, document)
+    except RecordError as exc:
+        raise ErpQuoteError(str(exc), erp_quote.id) from exc
     # The coupling moves to the new revision only once the ERP quote is rebuilt: after a
     # failure the next run finds the earlier revision's coupling and tries again.
     ctx.state.delete_couplings([old_coupling_id])

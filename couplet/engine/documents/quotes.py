@@ -26,7 +26,14 @@ from ..model import Condition, Direction, JobError, JobLog, Op, Row
 from . import orders
 from .flow import Flow
 from .lines import SalesSetup, sales_setup
-from .quote_documents import ACTIVE, WON, Outcome, ensure_erp_quote, release_quote
+from .quote_documents import (
+    ACTIVE,
+    WON,
+    ErpQuoteError,
+    Outcome,
+    ensure_erp_quote,
+    release_quote,
+)
 from .quote_link import MAPPING, link_to_quote
 
 WON_MARKER = "SALESQUOTE-QUOTE-WON"
@@ -83,6 +90,8 @@ def process_quotes(
             _process_one(ctx, quote, setup, result)
         except RecordError as exc:
             result.outcome, result.message = Outcome.FAILED.value, str(exc)
+            if isinstance(exc, ErpQuoteError):
+                result.erp_id = exc.erp_id
             job.failed += 1
             ctx.state.add_errors(
                 [JobError(job.id, MAPPING, crm_id, result.erp_id, str(exc), ctx.clock())]
