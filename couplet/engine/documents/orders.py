@@ -14,7 +14,8 @@ from typing import Any
 from ..context import Context
 from ..couplings import new_coupling
 from ..errors import RecordError
-from ..model import Condition, Direction, JobError, JobLog, Op, Row
+from ..model import Condition, JobLog, Op, Row
+from .document_job import Counter, DocumentResult, run_documents
 from .flow import Flow
 from .headers import ORDER, document_header
 from .lines import SalesSetup, document_lines, freight_lines, sales_setup
@@ -26,11 +27,7 @@ CANNOT = ORDER.cannot
 
 
 @dataclass
-class OrderResult:
-    crm_id: str
-    erp_id: str | None = None
-    erp_number: str | None = None
-    message: str = ""
+class OrderResult(DocumentResult):
     created: bool = False
 
 
@@ -61,30 +58,17 @@ def create_orders(
     ctx: Context, crm_ids: Sequence[str], setup: SalesSetup
 ) -> tuple[JobLog, list[OrderResult]]:
     """Creates ERP orders for these CRM orders; one job logs them all."""
-    job = JobLog(ctx.ids(), MAPPING, Direction.CRM_TO_ERP, ctx.clock())
-    results = []
     orders = ctx.crm.get_many("salesorders", list(crm_ids))
-    for crm_id in crm_ids:
-        result = OrderResult(crm_id)
-        try:
-            row = orders.get(crm_id)
-            if row is None:
-                raise RecordError(f"{CANNOT}: the CRM order {crm_id} does not exist.")
-            _create_one(ctx, row, setup, result)
-        except RecordError as exc:
-            result.message = str(exc)
-            job.failed += 1
-            ctx.state.add_errors([JobError(job.id, MAPPING, crm_id, None, str(exc), ctx.clock())])
-        else:
-            if result.created:
-                job.inserted += 1
-            else:
-                job.unchanged += 1
-        results.append(result)
-    job.finished_at = ctx.clock()
-    if job.failed:
-        job.message = f"{job.failed} order(s) could not be created; see the job's errors."
-    ctx.state.save_job(job)
+    results = [OrderResult(crm_id) for crm_id in crm_ids]
+
+    def create(result: OrderResult) -> Counter:
+        row = orders.get(result.crm_id)
+        if row is None:
+            raise RecordError(f"{CANNOT}: the CRM order {result.crm_id} does not exist.")
+        _create_one(ctx, row, setup, result)
+        return "inserted" if result.created else "unchanged"
+
+    job = run_documents(ctx, MAPPING, results, create, "order(s) could not be created")
     return job, results
 
 

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from ..context import Context
 from ..couplings import new_coupling
 from ..errors import RecordError
-from ..model import Condition, Direction, JobError, JobLog, Op, Row
+from ..model import Condition, JobLog, Op, Row
 from . import orders
+from .document_job import Counter, DocumentResult, run_documents
 from .flow import Flow
 from .lines import SalesSetup, sales_setup
 from .quote_documents import (
@@ -40,14 +41,14 @@ WON_MARKER = "SALESQUOTE-QUOTE-WON"
 STATES = {0: "Draft", ACTIVE: "Active", WON: "Won", 3: "Closed"}
 
 
+COUNTERS: dict[Outcome, Counter] = {Outcome.CREATED: "inserted", Outcome.UNCHANGED: "unchanged"}
+
+
 @dataclass
-class QuoteResult:
-    crm_id: str
+class QuoteResult(DocumentResult):
     quote_number: str | None = None
-    erp_id: str | None = None
-    erp_number: str | None = None
-    outcome: str = Outcome.UNCHANGED.value
-    message: str = ""
+    # What processing did; stays "failed" unless processing ends well.
+    outcome: str = Outcome.FAILED.value
 
 
 def waiting_quotes(ctx: Context) -> list[Row]:
@@ -77,37 +78,22 @@ def process_quotes(
     ctx: Context, crm_ids: Sequence[str], setup: SalesSetup
 ) -> tuple[JobLog, list[QuoteResult]]:
     """Processes these CRM quotes in the ERP; one job logs them all."""
-    job = JobLog(ctx.ids(), MAPPING, Direction.CRM_TO_ERP, ctx.clock())
-    results = []
     quotes = ctx.crm.get_many("quotes", list(crm_ids))
-    for crm_id in crm_ids:
-        result = QuoteResult(crm_id)
+    results = [QuoteResult(crm_id) for crm_id in crm_ids]
+
+    def process(result: QuoteResult) -> Counter:
+        quote = quotes.get(result.crm_id)
+        if quote is None:
+            raise RecordError(f"The CRM quote {result.crm_id} does not exist.")
+        result.quote_number = _text(quote.values.get("quotenumber"))
         try:
-            quote = quotes.get(crm_id)
-            if quote is None:
-                raise RecordError(f"The CRM quote {crm_id} does not exist.")
-            result.quote_number = _text(quote.values.get("quotenumber"))
             _process_one(ctx, quote, setup, result)
-        except RecordError as exc:
-            result.outcome, result.message = Outcome.FAILED.value, str(exc)
-            if isinstance(exc, ErpQuoteError):
-                result.erp_id = exc.erp_id
-            job.failed += 1
-            ctx.state.add_errors(
-                [JobError(job.id, MAPPING, crm_id, result.erp_id, str(exc), ctx.clock())]
-            )
-        else:
-            if result.outcome == Outcome.CREATED:
-                job.inserted += 1
-            elif result.outcome == Outcome.UNCHANGED:
-                job.unchanged += 1
-            else:
-                job.modified += 1
-        results.append(result)
-    job.finished_at = ctx.clock()
-    if job.failed:
-        job.message = f"{job.failed} quote(s) could not be processed; see the job's errors."
-    ctx.state.save_job(job)
+        except ErpQuoteError as exc:
+            result.erp_id = exc.erp_id
+            raise
+        return COUNTERS.get(Outcome(result.outcome), "modified")
+
+    job = run_documents(ctx, MAPPING, results, process, "quote(s) could not be processed")
     return job, results
 
 
@@ -133,7 +119,7 @@ def _process_one(ctx: Context, quote: Row, setup: SalesSetup, result: QuoteResul
 def _process_won(ctx: Context, quote: Row, setup: SalesSetup, result: QuoteResult) -> None:
     marker = ctx.state.couplings_by_crm(WON_MARKER, [quote.id]).get(quote.id)
     if marker is not None:
-        result.erp_id = marker.erp_id
+        result.erp_id, result.outcome = marker.erp_id, Outcome.UNCHANGED.value
         result.message = "The won quote has been processed already."
         return
     erp_quote, outcome = ensure_erp_quote(ctx, quote, setup)
