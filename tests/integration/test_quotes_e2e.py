@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.integration.conftest import Systems
+from tests.integration.crm_documents import crm_document
 from tests.integration.engine_cli import cli, cli_json, errors
 from tests.integration.test_orders_e2e import _synced
 
@@ -16,19 +17,8 @@ def _quote(
     systems: Systems, s: dict[str, Any], *, lines: list[dict[str, Any]], **header: Any
 ) -> dict[str, Any]:
     """An active CRM quote for the synced account with these lines."""
-    crm = systems.crm
-    quote = crm.create(
-        "quotes",
-        {
-            "name": "Bikes for the fleet",
-            "customerid_account@odata.bind": f"/accounts({s['account']['accountid']})",
-            **header,
-        },
-    )
-    for line in lines:
-        crm.create("quotedetails", {"quoteid@odata.bind": f"/quotes({quote['quoteid']})", **line})
-    assert crm.patch(f"quotes({quote['quoteid']})", {"statecode": 1}).status_code == 204
-    return crm.row("quotes", quote["quoteid"])
+    header.setdefault("name", "Bikes for the fleet")
+    return crm_document(systems, "quote", s["account"]["accountid"], lines=lines, **header)
 
 
 def _bikes(s: dict[str, Any], quantity: int, **more: Any) -> dict[str, Any]:

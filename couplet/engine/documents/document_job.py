@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
+from ..connection import Features
 from ..context import Context
 from ..errors import RecordError
-from ..model import Direction, JobError, JobLog
+from ..model import Direction, JobError, JobLog, Row
+from .flow import Flow
+from .lines import SalesSetup, sales_setup
 
 Counter = Literal["inserted", "modified", "unchanged"]
 
@@ -34,17 +37,28 @@ R = TypeVar("R", bound=DocumentResult)
 def run_documents(
     ctx: Context,
     mapping: str,
-    results: Sequence[R],
-    handle: Callable[[R], Counter],
+    table: str,
+    crm_ids: Sequence[str],
+    make: Callable[[str], R],
+    handle: Callable[[R, Row], Counter],
+    *,
+    missing: str,
     failure: str,
-) -> JobLog:
-    """Handles each result's document with `handle` (which fills the result and says which
-    counter it raises); a `RecordError` becomes the result's message and a job error.
-    `failure` completes the job's message, e.g. "order(s) could not be created"."""
+) -> tuple[JobLog, list[R]]:
+    """Handles the CRM rows of `table` with these ids: `make` gives each its result,
+    `handle` fills it and says which counter it raises. A `RecordError` becomes the
+    result's message and a job error. `missing` is the error for an id the CRM does not
+    have ("{}" stands for the id); `failure` completes the job's message, e.g. "order(s)
+    could not be created"."""
     job = JobLog(ctx.ids(), mapping, Direction.CRM_TO_ERP, ctx.clock())
+    rows = ctx.crm.get_many(table, list(crm_ids))
+    results = [make(crm_id) for crm_id in crm_ids]
     for result in results:
         try:
-            counter = handle(result)
+            row = rows.get(result.crm_id)
+            if row is None:
+                raise RecordError(missing.format(result.crm_id))
+            counter = handle(result, row)
         except RecordError as exc:
             result.message = str(exc)
             job.failed += 1
@@ -57,4 +71,30 @@ def run_documents(
     if job.failed:
         job.message = f"{job.failed} {failure}; see the job's errors."
     ctx.state.save_job(job)
-    return job
+    return job, results
+
+
+def document_flow(
+    *,
+    name: str,
+    kind: str,
+    description: str,
+    enabled: Callable[[Features], bool],
+    waiting: Callable[[Context], list[Row]],
+    process: Callable[[Context, Sequence[str], SalesSetup], tuple[JobLog, Any]],
+) -> Flow:
+    """The recurring job of a document flow: each run processes every waiting document
+    (none waiting: no run, no job), and it has work while some wait."""
+
+    def run(ctx: Context) -> JobLog | None:
+        ids = [r.id for r in waiting(ctx)]
+        return process(ctx, ids, sales_setup(ctx))[0] if ids else None
+
+    return Flow(
+        name=name,
+        kind=kind,
+        description=description,
+        enabled=enabled,
+        run=run,
+        has_work=lambda ctx: bool(waiting(ctx)),
+    )

@@ -15,10 +15,9 @@ from ..context import Context
 from ..couplings import new_coupling
 from ..errors import RecordError
 from ..model import Condition, JobLog, Op, Row
-from .document_job import Counter, DocumentResult, run_documents
-from .flow import Flow
+from .document_job import Counter, DocumentResult, document_flow, run_documents
 from .headers import ORDER, document_header
-from .lines import SalesSetup, document_lines, freight_lines, sales_setup
+from .lines import SalesSetup, document_lines, freight_lines
 from .quote_link import link_new_order
 
 MAPPING = "SALESORDER-ORDER"
@@ -58,18 +57,21 @@ def create_orders(
     ctx: Context, crm_ids: Sequence[str], setup: SalesSetup
 ) -> tuple[JobLog, list[OrderResult]]:
     """Creates ERP orders for these CRM orders; one job logs them all."""
-    orders = ctx.crm.get_many("salesorders", list(crm_ids))
-    results = [OrderResult(crm_id) for crm_id in crm_ids]
 
-    def create(result: OrderResult) -> Counter:
-        row = orders.get(result.crm_id)
-        if row is None:
-            raise RecordError(f"{CANNOT}: the CRM order {result.crm_id} does not exist.")
+    def create(result: OrderResult, row: Row) -> Counter:
         _create_one(ctx, row, setup, result)
         return "inserted" if result.created else "unchanged"
 
-    job = run_documents(ctx, MAPPING, results, create, "order(s) could not be created")
-    return job, results
+    return run_documents(
+        ctx,
+        MAPPING,
+        "salesorders",
+        crm_ids,
+        OrderResult,
+        create,
+        missing=f"{CANNOT}: the CRM order {{}} does not exist.",
+        failure="order(s) could not be created",
+    )
 
 
 def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult) -> None:
@@ -128,16 +130,11 @@ def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult
         result.message += f" (the CRM order could not be marked: {marked.error})"
 
 
-def _run(ctx: Context) -> JobLog | None:
-    ids = [r.id for r in submitted_orders(ctx)]
-    return create_orders(ctx, ids, sales_setup(ctx))[0] if ids else None
-
-
-FLOW = Flow(
+FLOW = document_flow(
     name="AUTO CREATE SALES ORDERS",
     kind="orders",
     description="Automatically create sales orders submitted in the CRM",
     enabled=lambda features: features.auto_create_sales_orders,
-    run=_run,
-    has_work=lambda ctx: bool(submitted_orders(ctx)),
+    waiting=submitted_orders,
+    process=create_orders,
 )

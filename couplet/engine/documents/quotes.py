@@ -24,9 +24,8 @@ from ..couplings import new_coupling
 from ..errors import RecordError
 from ..model import Condition, JobLog, Op, Row
 from . import orders
-from .document_job import Counter, DocumentResult, run_documents
-from .flow import Flow
-from .lines import SalesSetup, sales_setup
+from .document_job import Counter, DocumentResult, document_flow, run_documents
+from .lines import SalesSetup
 from .quote_documents import (
     ACTIVE,
     WON,
@@ -78,13 +77,8 @@ def process_quotes(
     ctx: Context, crm_ids: Sequence[str], setup: SalesSetup
 ) -> tuple[JobLog, list[QuoteResult]]:
     """Processes these CRM quotes in the ERP; one job logs them all."""
-    quotes = ctx.crm.get_many("quotes", list(crm_ids))
-    results = [QuoteResult(crm_id) for crm_id in crm_ids]
 
-    def process(result: QuoteResult) -> Counter:
-        quote = quotes.get(result.crm_id)
-        if quote is None:
-            raise RecordError(f"The CRM quote {result.crm_id} does not exist.")
+    def process(result: QuoteResult, quote: Row) -> Counter:
         result.quote_number = _text(quote.values.get("quotenumber"))
         try:
             _process_one(ctx, quote, setup, result)
@@ -93,8 +87,16 @@ def process_quotes(
             raise
         return COUNTERS.get(Outcome(result.outcome), "modified")
 
-    job = run_documents(ctx, MAPPING, results, process, "quote(s) could not be processed")
-    return job, results
+    return run_documents(
+        ctx,
+        MAPPING,
+        "quotes",
+        crm_ids,
+        QuoteResult,
+        process,
+        missing="The CRM quote {} does not exist.",
+        failure="quote(s) could not be processed",
+    )
 
 
 def _process_one(ctx: Context, quote: Row, setup: SalesSetup, result: QuoteResult) -> None:
@@ -198,18 +200,13 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _run(ctx: Context) -> JobLog | None:
-    ids = [r.id for r in waiting_quotes(ctx)]
-    return process_quotes(ctx, ids, sales_setup(ctx))[0] if ids else None
-
-
-FLOW = Flow(
+FLOW = document_flow(
     name="AUTOMATICALLY PROCESS SALES QUOTES",
     kind="quotes",
     description="Automatically process sales quotes activated or won in the CRM",
     enabled=lambda features: features.auto_process_quotes,
-    run=_run,
-    has_work=lambda ctx: bool(waiting_quotes(ctx)),
+    waiting=waiting_quotes,
+    process=process_quotes,
 )
 
 
