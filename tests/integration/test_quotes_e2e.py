@@ -156,6 +156,10 @@ def test_uncoupled_customer_is_a_clear_error_and_creates_nothing(systems: System
     assert logged["mapping"] == "SALESQUOTE-QUOTE" and "Fabrikam" in logged["message"]
     assert [q["yourReference"] for q in systems.erp.rows("salesQuotes")] == [good["quotenumber"]]
     assert [q["crm_id"] for q in cli_json(systems, "quotes", "list")] == [bad["quoteid"]]
+    listed = cli(systems, "quotes", "list")  # the table a person reads
+    assert "CRM quotes waiting for processing" in listed and "Active" in listed
+    printed = cli(systems, "quotes", "process", code=1)
+    assert f"{bad['quotenumber']}: The sales quote cannot be created" in printed
 
 
 def test_a_revision_updates_the_same_erp_quote_and_archives_the_old_one(
