@@ -10,6 +10,7 @@ from .demo import demo
 from .log import errors, jobs, skipped
 from .mappings import mappings_app
 from .orders import orders_app
+from .quotes import quotes_app
 from .seed import seed_app
 from .serve import serve_app
 from .serve_all import serve_all
@@ -29,6 +30,7 @@ app.command("setup")(setup)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(orders_app, name="orders")
 app.add_typer(availability_app, name="availability")
+app.add_typer(quotes_app, name="quotes")
 app.command("sync")(sync)
 app.command("full-sync")(full_sync_command)
 app.command("couple")(couple)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tests.integration.conftest import SETUP, Systems
+from tests.integration.crm_documents import crm_document
 from tests.integration.test_sync_e2e import cli
 
 
@@ -27,22 +28,8 @@ def _synced(systems: Systems) -> dict[str, Any]:
 def _order(
     systems: Systems, s: dict[str, Any], *, lines: list[dict[str, Any]], **header: Any
 ) -> dict[str, Any]:
-    crm = systems.crm
-    order = crm.create(
-        "salesorders",
-        {
-            "name": "Bikes for the spring",
-            "customerid_account@odata.bind": f"/accounts({s['account']['accountid']})",
-            **header,
-        },
-    )
-    for line in lines:
-        crm.create(
-            "salesorderdetails",
-            {"salesorderid@odata.bind": f"/salesorders({order['salesorderid']})", **line},
-        )
-    assert crm.patch(f"salesorders({order['salesorderid']})", {"statecode": 1}).status_code == 204
-    return crm.row("salesorders", order["salesorderid"])
+    header.setdefault("name", "Bikes for the spring")
+    return crm_document(systems, "salesorder", s["account"]["accountid"], lines=lines, **header)
 
 
 def test_submitted_order_becomes_an_erp_order_once(systems: Systems) -> None:

@@ -9,41 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from ..context import Context
 from ..couplings import new_coupling
 from ..errors import RecordError
-from ..model import Condition, Direction, JobError, JobLog, Op, Ref, Row
-from ..transfer import reference_key
-from .flow import Flow
-from .lines import SalesSetup, document_lines, freight_lines, sales_setup
+from ..model import Condition, JobLog, Op, Row
+from .document_job import Counter, DocumentResult, document_flow, run_documents
+from .headers import ORDER, document_header
+from .lines import SalesSetup, document_lines, freight_lines
+from .quote_link import link_new_order
 
 MAPPING = "SALESORDER-ORDER"
 SUBMITTED = 1
-ADDRESS = {
-    "line1": "AddressLine1",
-    "line2": "AddressLine2",
-    "city": "City",
-    "postalcode": "PostCode",
-    "country": "Country",
-    "stateorprovince": "State",
-}
-OPTIONS = {
-    "paymenttermscode": ("PAYMENT TERMS", "paymentTermsId"),
-    "freighttermscode": ("SHIPMENT METHOD", "shipmentMethodId"),
-    "shippingmethodcode": ("SHIPPING AGENT", "shippingAgentId"),
-}
-CANNOT = "The sales order cannot be created"
+CANNOT = ORDER.cannot
 
 
 @dataclass
-class OrderResult:
-    crm_id: str
-    erp_id: str | None = None
-    erp_number: str | None = None
-    message: str = ""
+class OrderResult(DocumentResult):
     created: bool = False
 
 
@@ -74,31 +57,21 @@ def create_orders(
     ctx: Context, crm_ids: Sequence[str], setup: SalesSetup
 ) -> tuple[JobLog, list[OrderResult]]:
     """Creates ERP orders for these CRM orders; one job logs them all."""
-    job = JobLog(ctx.ids(), MAPPING, Direction.CRM_TO_ERP, ctx.clock())
-    results = []
-    orders = ctx.crm.get_many("salesorders", list(crm_ids))
-    for crm_id in crm_ids:
-        result = OrderResult(crm_id)
-        try:
-            row = orders.get(crm_id)
-            if row is None:
-                raise RecordError(f"{CANNOT}: the CRM order {crm_id} does not exist.")
-            _create_one(ctx, row, setup, result)
-        except RecordError as exc:
-            result.message = str(exc)
-            job.failed += 1
-            ctx.state.add_errors([JobError(job.id, MAPPING, crm_id, None, str(exc), ctx.clock())])
-        else:
-            if result.created:
-                job.inserted += 1
-            else:
-                job.unchanged += 1
-        results.append(result)
-    job.finished_at = ctx.clock()
-    if job.failed:
-        job.message = f"{job.failed} order(s) could not be created; see the job's errors."
-    ctx.state.save_job(job)
-    return job, results
+
+    def create(result: OrderResult, row: Row) -> Counter:
+        _create_one(ctx, row, setup, result)
+        return "inserted" if result.created else "unchanged"
+
+    return run_documents(
+        ctx,
+        MAPPING,
+        "salesorders",
+        crm_ids,
+        OrderResult,
+        create,
+        missing=f"{CANNOT}: the CRM order {{}} does not exist.",
+        failure="order(s) could not be created",
+    )
 
 
 def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult) -> None:
@@ -126,7 +99,7 @@ def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult
             )
             return
         ctx.state.delete_couplings([coupling.id])  # the ERP order is gone: make it again
-    plan = _Plan(_header(ctx, order))
+    plan = _Plan(document_header(ctx, v, ORDER))
     lines = [
         r
         for page in ctx.crm.query(
@@ -140,10 +113,6 @@ def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult
             ctx, "sales order", v.get("ordernumber"), line, setup, len(plan.lines)
         )
     plan.lines += freight_lines(v, setup, len(plan.lines))
-    if Decimal(str(v.get("discountamount") or 0)) or Decimal(str(v.get("discountpercentage") or 0)):
-        plan.header["discountAmount"] = Decimal(str(v.get("totallineitemamount") or 0)) - Decimal(
-            str(v.get("totalamountlessfreight") or 0)
-        )
     [written] = ctx.erp.insert_many("salesOrders", [{**plan.header, "salesOrderLines": plan.lines}])
     if not written.ok or written.row is None:
         raise RecordError(f"{CANNOT}: the ERP refused it: {written.error}")
@@ -152,6 +121,7 @@ def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult
     result.erp_id, result.erp_number = erp_order.id, str(erp_order.values.get("number"))
     result.created = True
     result.message = f"Sales order {result.erp_number} created."
+    result.message += link_new_order(ctx, v, erp_order)
     # The CRM order stays submitted; the date tells Sales the back office has it.
     [marked] = ctx.crm.update_many(
         "salesorders", [(order.id, {"lastbackofficesubmit": ctx.clock().date()})]
@@ -160,74 +130,11 @@ def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult
         result.message += f" (the CRM order could not be marked: {marked.error})"
 
 
-def _header(ctx: Context, order: Row) -> dict[str, Any]:
-    v = order.values
-    header: dict[str, Any] = {
-        "customerId": _customer(ctx, v.get("customerid")),
-        "externalDocumentNumber": str(v.get("name") or "")[:35],
-        "yourReference": str(v.get("ordernumber") or "")[:35],
-    }
-    currency = reference_key(v.get("transactioncurrencyid"))
-    if currency and currency != ctx.blanks.get("CURRENCY"):
-        coupled = ctx.state.couplings_by_crm("CURRENCY", [currency]).get(currency)
-        if coupled is None:
-            raise RecordError(f"{CANNOT}: its currency is not coupled to an ERP currency.")
-        header["currencyId"] = coupled.erp_id
-    if v.get("requestdeliveryby"):
-        header["requestedDeliveryDate"] = str(v["requestdeliveryby"])[:10]
-    for side, prefix in (("billto", "billTo"), ("shipto", "shipTo")):
-        parts = {key: v.get(f"{side}_{key}") for key in ADDRESS}
-        if any(parts.values()):  # only when at least one field is given, as BC does
-            for key, suffix in ADDRESS.items():
-                header[f"{prefix}{suffix}"] = str(parts[key] or "")
-            if side == "shipto" and v.get("shipto_name"):
-                header["shipToName"] = str(v["shipto_name"])
-    for attribute, (mapping, target) in OPTIONS.items():
-        value = v.get(attribute)
-        if value is not None:
-            coupled = ctx.state.couplings_by_crm(mapping, [str(value)]).get(str(value))
-            if coupled is not None:
-                header[target] = coupled.erp_id
-    if v.get("discountpercentage"):
-        header["paymentDiscountPercent"] = v["discountpercentage"]
-    if v.get("description"):
-        header["workDescription"] = str(v["description"])
-    return header
-
-
-def _customer(ctx: Context, reference: object) -> str:
-    if not isinstance(reference, Ref) or reference.id is None:
-        raise RecordError(f"{CANNOT}: the order has no potential customer.")
-    account_id = reference.id
-    if reference.table == "contacts":
-        contact = ctx.crm.get_many("contacts", [reference.id]).get(reference.id)
-        parent = contact.values.get("parentcustomerid") if contact else None
-        if not isinstance(parent, Ref) or parent.table != "accounts" or parent.id is None:
-            raise RecordError(f"{CANNOT}: the order's customer does not correspond to an account.")
-        account_id = parent.id
-    elif reference.table != "accounts":
-        raise RecordError(f"{CANNOT}: the order's customer does not correspond to an account.")
-    account = ctx.crm.get_many("accounts", [account_id]).get(account_id)
-    if account is None or account.values.get("customertypecode") != 3:
-        raise RecordError(f"{CANNOT}: the account is not of the type customer.")
-    coupled = ctx.state.couplings_by_crm("CUSTOMER", [account_id]).get(account_id)
-    if coupled is None:
-        raise RecordError(
-            f"{CANNOT}: there is no customer coupled to the account {account.values.get('name')}."
-        )
-    return coupled.erp_id
-
-
-def _run(ctx: Context) -> JobLog | None:
-    ids = [r.id for r in submitted_orders(ctx)]
-    return create_orders(ctx, ids, sales_setup(ctx))[0] if ids else None
-
-
-FLOW = Flow(
+FLOW = document_flow(
     name="AUTO CREATE SALES ORDERS",
     kind="orders",
     description="Automatically create sales orders submitted in the CRM",
     enabled=lambda features: features.auto_create_sales_orders,
-    run=_run,
-    has_work=lambda ctx: bool(submitted_orders(ctx)),
+    waiting=submitted_orders,
+    process=create_orders,
 )

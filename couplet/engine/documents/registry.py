@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from . import availability, order_notes, order_status, orders
+from . import availability, order_notes, order_status, orders, quotes
 from .flow import Flow
 
-FLOWS: tuple[Flow, ...] = (orders.FLOW, order_status.FLOW, order_notes.FLOW, availability.FLOW)
+FLOWS: tuple[Flow, ...] = (
+    orders.FLOW,
+    order_status.FLOW,
+    order_notes.FLOW,
+    quotes.FLOW,
+    availability.FLOW,
+)
 
 
 def flow_of_kind(kind: str) -> Flow | None:

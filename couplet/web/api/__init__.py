@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import availability, connection, couplings, log, mappings, orders, sync
+from . import availability, connection, couplings, log, mappings, orders, quotes, sync
 
 router = APIRouter(prefix="/api/v1")
-for part in (connection, mappings, sync, couplings, log, orders, availability):
+for part in (connection, mappings, sync, couplings, log, orders, quotes, availability):
     router.include_router(part.router)
