@@ -28,6 +28,7 @@ from .engine.model import Condition, Direction, Op, TableMapping
 from .engine.runner import RunOptions, synchronize
 from .engine.schedule import JobEntry, JobStatus, RunOutcome, wake
 from .engine.wake import has_work
+from .jobs.procrastinate_backend import ProcrastinateBackend, conninfo
 from .jobs.worker import Worker
 from .settings import EngineSettings
 from .store.config import SqlConfig
@@ -317,6 +318,26 @@ class Engine:
 
     def worker(self) -> Worker:
         return Worker(self.queue, self.run_entry, self.clock)
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the database can carry procrastinate (PostgreSQL) for many workers."""
+        return self.db.dialect.name == "postgresql"
+
+    def procrastinate(self) -> ProcrastinateBackend:
+        """The job queue's entries run through procrastinate (see jobs.procrastinate_backend)."""
+        if not self.distributed:
+            raise ConfigError(
+                "The procrastinate backend needs the engine database on PostgreSQL "
+                "(COUPLET_ENGINE_DATABASE_URL=postgresql://...)."
+            )
+        return ProcrastinateBackend(
+            conninfo(self.settings.database_url),
+            self.queue,
+            self.run_entry,
+            self.clock,
+            when_idle=self.wake_changed,
+        )
 
     def close(self) -> None:
         for client in self._clients:

@@ -26,19 +26,25 @@ class CrmClient:
         self.token = token
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "Accept": "application/json",
-                "OData-Version": "4.0", **(extra or {})}
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "Accept": "application/json",
+            "OData-Version": "4.0",
+            **(extra or {}),
+        }
 
     def get(self, path: str, **kw: Any) -> httpx.Response:
         return self.http.get(API + path, headers=self.headers(kw.pop("headers", None)), **kw)
 
     def post(self, path: str, body: Any = None, **kw: Any) -> httpx.Response:
-        return self.http.post(API + path, json=body, headers=self.headers(kw.pop("headers", None)),
-                              **kw)
+        return self.http.post(
+            API + path, json=body, headers=self.headers(kw.pop("headers", None)), **kw
+        )
 
     def patch(self, path: str, body: Any, **kw: Any) -> httpx.Response:
-        return self.http.patch(API + path, json=body,
-                               headers=self.headers(kw.pop("headers", None)), **kw)
+        return self.http.patch(
+            API + path, json=body, headers=self.headers(kw.pop("headers", None)), **kw
+        )
 
     def delete(self, path: str, **kw: Any) -> httpx.Response:
         return self.http.delete(API + path, headers=self.headers(kw.pop("headers", None)), **kw)
@@ -59,17 +65,27 @@ class CrmClient:
 
 
 def token_for(http: TestClient, client_id: str, secret: str) -> str:
-    r = http.post("/oauth2/token", data={"grant_type": "client_credentials",
-                                          "client_id": client_id, "client_secret": secret})
+    r = http.post(
+        "/oauth2/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
 
 
 @contextmanager
-def crm_client(database_url: str, clock: Callable[[], dt.datetime] | None = None,
-               **settings: Any) -> Iterator[CrmClient]:
-    app = create_app(CrmSettings(database_url=database_url, admin_client_id=ADMIN_ID,
-                                 admin_client_secret=ADMIN_SECRET, **settings), clock=clock)
+def crm_client(
+    database_url: str, clock: Callable[[], dt.datetime] | None = None, **settings: Any
+) -> Iterator[CrmClient]:
+    app = create_app(
+        CrmSettings(
+            database_url=database_url,
+            admin_client_id=ADMIN_ID,
+            admin_client_secret=ADMIN_SECRET,
+            **settings,
+        ),
+        clock=clock,
+    )
     with TestClient(app) as http:
         yield CrmClient(http, token_for(http, ADMIN_ID, ADMIN_SECRET))
     app.state.engine.dispose()

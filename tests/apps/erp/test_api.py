@@ -13,9 +13,14 @@ def test_token_and_auth(erp: ErpClient) -> None:
     assert r.status_code == 401
     body = r.json()["error"]
     assert body["code"] == "Unauthorized" and "CorrelationId:" in body["message"]
-    r = erp.http.post("/oauth2/token", data={"grant_type": "client_credentials",
-                                              "client_id": "admin-client",
-                                              "client_secret": "wrong"})
+    r = erp.http.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "admin-client",
+            "client_secret": "wrong",
+        },
+    )
     assert r.status_code == 401
 
 
@@ -91,8 +96,11 @@ def test_paging_with_next_links(erp: ErpClient) -> None:
     for i in range(7):
         erp.create("customers", {"displayName": f"Customer {i}"})
     seen: list[str] = []
-    r = erp.get("customers", headers={"Prefer": "odata.maxpagesize=3"},
-                params={"$orderby": "number", "$select": "number,displayName"})
+    r = erp.get(
+        "customers",
+        headers={"Prefer": "odata.maxpagesize=3"},
+        params={"$orderby": "number", "$select": "number,displayName"},
+    )
     while True:
         assert r.status_code == 200, r.text
         body = r.json()
@@ -137,8 +145,12 @@ def test_read_only_permission_set(erp: ErpClient) -> None:
     app = erp.http.app
     service = app.state.service  # type: ignore[attr-defined]
     with service.transactions.begin() as conn:
-        ensure_api_user(Tx(conn, service.model, SYSTEM, service.rules, service.clock),
-                        "reader", "reader-secret", READ)
+        ensure_api_user(
+            Tx(conn, service.model, SYSTEM, service.rules, service.clock),
+            "reader",
+            "reader-secret",
+            READ,
+        )
     reader = ErpClient(erp.http, token_for(erp.http, "reader", "reader-secret"))
     assert reader.get("customers").status_code == 200
     r = reader.post("customers", {"displayName": "No"})

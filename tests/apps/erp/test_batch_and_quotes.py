@@ -13,24 +13,43 @@ def _batch(erp: ErpClient, requests: list[dict[str, Any]], snapshot: bool = Fals
 
 
 def _create(erp: ErpClient, rid: str, name: str, **extra: Any) -> dict[str, Any]:
-    return {"id": rid, "method": "POST", "url": f"companies({erp.company_id})/customers",
-            "headers": {"Content-Type": "application/json"},
-            "body": {"displayName": name, **extra}}
+    return {
+        "id": rid,
+        "method": "POST",
+        "url": f"companies({erp.company_id})/customers",
+        "headers": {"Content-Type": "application/json"},
+        "body": {"displayName": name, **extra},
+    }
 
 
 def test_batch_runs_each_request(erp: ErpClient) -> None:
     existing = erp.create("customers", {"displayName": "Old name"})
-    r = _batch(erp, [
-        _create(erp, "1", "Alpha"),
-        _create(erp, "2", "Beta", blocked="Never"),
-        {"id": "3", "method": "PATCH",
-         "url": f"{ERP_API}companies({erp.company_id})/customers({existing['id']})",
-         "headers": {"If-Match": existing["@odata.etag"]}, "body": {"displayName": "New"}},
-        {"id": "4", "method": "GET", "url": f"companies({erp.company_id})/customers?$count=true",
-         "dependsOn": ["1"]},
-        {"id": "5", "method": "GET", "url": f"companies({erp.company_id})/customers",
-         "dependsOn": ["2"]},
-    ])
+    r = _batch(
+        erp,
+        [
+            _create(erp, "1", "Alpha"),
+            _create(erp, "2", "Beta", blocked="Never"),
+            {
+                "id": "3",
+                "method": "PATCH",
+                "url": f"{ERP_API}companies({erp.company_id})/customers({existing['id']})",
+                "headers": {"If-Match": existing["@odata.etag"]},
+                "body": {"displayName": "New"},
+            },
+            {
+                "id": "4",
+                "method": "GET",
+                "url": f"companies({erp.company_id})/customers?$count=true",
+                "dependsOn": ["1"],
+            },
+            {
+                "id": "5",
+                "method": "GET",
+                "url": f"companies({erp.company_id})/customers",
+                "dependsOn": ["2"],
+            },
+        ],
+    )
     assert r.status_code == 200, r.text
     answers = {x["id"]: x for x in r.json()["responses"]}
     assert answers["1"]["status"] == 201 and answers["1"]["body"]["displayName"] == "Alpha"
@@ -42,8 +61,11 @@ def test_batch_runs_each_request(erp: ErpClient) -> None:
 
 
 def test_snapshot_batch_is_all_or_nothing(erp: ErpClient) -> None:
-    r = _batch(erp, [_create(erp, "a", "One"), _create(erp, "b", "Two"),
-                     _create(erp, "c", "x" * 200)], snapshot=True)
+    r = _batch(
+        erp,
+        [_create(erp, "a", "One"), _create(erp, "b", "Two"), _create(erp, "c", "x" * 200)],
+        snapshot=True,
+    )
     assert r.status_code == 200
     statuses = {x["id"]: x["status"] for x in r.json()["responses"]}
     assert statuses == {"a": 424, "b": 424, "c": 400}
@@ -63,28 +85,42 @@ def test_batch_limit(erp: ErpClient) -> None:
 def _quote(erp: ErpClient) -> dict[str, Any]:
     customer = erp.create("customers", {"displayName": "Quoted"})
     item = erp.create("items", {"displayName": "Desk", "unitPrice": 200})
-    return erp.create("salesQuotes", {
-        "customerId": customer["id"], "yourReference": "QUO-01001-CRM",
-        "validUntilDate": "2030-01-31", "externalDocumentNumber": "Office refit",
-        "salesQuoteLines": [{"itemId": item["id"], "quantity": 2},
-                            {"description": "Assembly included", "attachedToSequence": 10000}],
-    })
+    return erp.create(
+        "salesQuotes",
+        {
+            "customerId": customer["id"],
+            "yourReference": "QUO-01001-CRM",
+            "validUntilDate": "2030-01-31",
+            "externalDocumentNumber": "Office refit",
+            "salesQuoteLines": [
+                {"itemId": item["id"], "quantity": 2},
+                {"description": "Assembly included", "attachedToSequence": 10000},
+            ],
+        },
+    )
 
 
 def test_quote_release_and_archive_versions(erp: ErpClient) -> None:
     quote = _quote(erp)
     assert quote["status"] == "Draft" and quote["number"] == "S-QUO1001"
     assert quote["validUntilDate"] == "2030-01-31"
-    assert erp.action(f"salesQuotes({quote['id']})/Microsoft.NAV.release",
-                      custom=True).status_code == 204
+    assert (
+        erp.action(f"salesQuotes({quote['id']})/Microsoft.NAV.release", custom=True).status_code
+        == 204
+    )
     assert erp.row(f"salesQuotes({quote['id']})")["status"] == "Open"
     for _ in range(2):
         r = erp.action(f"salesQuotes({quote['id']})/Microsoft.NAV.archive", custom=True)
         assert r.status_code == 204
-    archives = erp.rows("salesQuoteArchives", custom=True,
-                        **{"$orderby": "versionNumber", "$expand": "salesQuoteArchiveLines"})
+    archives = erp.rows(
+        "salesQuoteArchives",
+        custom=True,
+        **{"$orderby": "versionNumber", "$expand": "salesQuoteArchiveLines"},
+    )
     assert [(a["quoteNumber"], a["versionNumber"]) for a in archives] == [
-        ("S-QUO1001", 1), ("S-QUO1001", 2)]
+        ("S-QUO1001", 1),
+        ("S-QUO1001", 2),
+    ]
     assert archives[0]["totalAmountExcludingTax"] == 400
     assert len(archives[0]["salesQuoteArchiveLines"]) == 2
 

@@ -132,8 +132,11 @@ def test_items_units_and_unit_groups(erp: ErpClient) -> None:
     assert r.status_code == 400
     # Unique per item, not per company: another item may come in boxes too.
     chair = erp.create("items", {"displayName": "Chair", "baseUnitOfMeasureCode": "PCS"})
-    erp.create("itemUnitsOfMeasure", {"itemId": chair["id"], "code": "BOX",
-                                      "quantityPerUnitOfMeasure": 6}, custom=True)
+    erp.create(
+        "itemUnitsOfMeasure",
+        {"itemId": chair["id"], "code": "BOX", "quantityPerUnitOfMeasure": 6},
+        custom=True,
+    )
     r = erp.post("items", {"displayName": "Bad", "type": "Gadget"})
     assert r.status_code == 400 and "type" in r.text
     r = erp.post("items", {"displayName": "Bad", "baseUnitOfMeasureCode": "LIGHTYEAR"})

@@ -8,13 +8,20 @@ from typing import Any
 from tests.helpers import ErpClient
 
 
-def _invoice(erp: ErpClient, amount: int = 100,
-             terms: str = "30 DAYS") -> tuple[dict[str, Any], dict[str, Any]]:
+def _invoice(
+    erp: ErpClient, amount: int = 100, terms: str = "30 DAYS"
+) -> tuple[dict[str, Any], dict[str, Any]]:
     customer = erp.create("customers", {"displayName": "Payer", "paymentTermsCode": terms})
-    item = erp.create("items", {"displayName": "Service hour", "type": "Service",
-                                "unitPrice": amount})
-    draft = erp.create("salesInvoices", {"customerId": customer["id"], "salesInvoiceLines": [
-        {"itemId": item["id"], "quantity": 1, "taxPercent": 0}]})
+    item = erp.create(
+        "items", {"displayName": "Service hour", "type": "Service", "unitPrice": amount}
+    )
+    draft = erp.create(
+        "salesInvoices",
+        {
+            "customerId": customer["id"],
+            "salesInvoiceLines": [{"itemId": item["id"], "quantity": 1, "taxPercent": 0}],
+        },
+    )
     assert erp.action(f"salesInvoices({draft['id']})/Microsoft.NAV.post").status_code == 204
     return customer, erp.row(f"salesInvoices({draft['id']})")
 
@@ -25,8 +32,10 @@ def _journal(erp: ErpClient) -> dict[str, Any]:
 
 def _pay(erp: ErpClient, invoice: dict[str, Any], amount: float) -> None:
     journal = _journal(erp)
-    line = erp.create(f"customerPaymentJournals({journal['id']})/customerPayments",
-                      {"appliesToInvoiceNumber": invoice["number"], "amount": -amount})
+    line = erp.create(
+        f"customerPaymentJournals({journal['id']})/customerPayments",
+        {"appliesToInvoiceNumber": invoice["number"], "amount": -amount},
+    )
     assert line["customerId"] == invoice["customerId"]
     assert line["appliesToInvoiceId"] == invoice["id"] and line["journalDisplayName"] == "PAYMENT"
     r = erp.action(f"customerPaymentJournals({journal['id']})/Microsoft.NAV.post")
@@ -44,26 +53,33 @@ def test_partial_then_full_payment(erp: ErpClient) -> None:
     paid = erp.row(f"salesInvoices({invoice['id']})")
     assert paid["remainingAmount"] == 0 and paid["status"] == "Paid"
     entries = erp.rows("customerLedgerEntries", custom=True, **{"$orderby": "entryNumber"})
-    assert [(e["documentType"], e["amount"], e["remainingAmount"], e["open"])
-            for e in entries] == [("Invoice", 100, 0, False), ("Payment", -40, 0, False),
-                                  ("Payment", -60, 0, False)]
-    details = erp.rows(f"customerLedgerEntries({entries[0]['id']})/"
-                       "detailedCustomerLedgerEntries", custom=True)
+    assert [(e["documentType"], e["amount"], e["remainingAmount"], e["open"]) for e in entries] == [
+        ("Invoice", 100, 0, False),
+        ("Payment", -40, 0, False),
+        ("Payment", -60, 0, False),
+    ]
+    details = erp.rows(
+        f"customerLedgerEntries({entries[0]['id']})/detailedCustomerLedgerEntries", custom=True
+    )
     assert sorted(x["amount"] for x in details) == [-60, -40, 100]
 
 
 def test_unapply_restores_the_remaining_amount_and_apply_again(erp: ErpClient) -> None:
     customer, invoice = _invoice(erp)
     _pay(erp, invoice, 100)
-    payment = erp.rows("customerLedgerEntries", custom=True,
-                       **{"$filter": "documentType eq 'Payment'"})[0]
+    payment = erp.rows(
+        "customerLedgerEntries", custom=True, **{"$filter": "documentType eq 'Payment'"}
+    )[0]
     r = erp.action(f"customerLedgerEntries({payment['id']})/Microsoft.NAV.unapply", custom=True)
     assert r.status_code == 204, r.text
     reopened = erp.row(f"salesInvoices({invoice['id']})")
     assert reopened["status"] == "Open" and reopened["remainingAmount"] == 100
     assert erp.row(f"customers({customer['id']})")["balanceDue"] == 0  # payment still counts
-    r = erp.post(f"customerLedgerEntries({payment['id']})/Microsoft.NAV.apply",
-                 {"appliesToInvoiceId": invoice["id"], "amount": 30}, custom=True)
+    r = erp.post(
+        f"customerLedgerEntries({payment['id']})/Microsoft.NAV.apply",
+        {"appliesToInvoiceId": invoice["id"], "amount": 30},
+        custom=True,
+    )
     assert r.status_code == 204, r.text
     assert erp.row(f"salesInvoices({invoice['id']})")["remainingAmount"] == 70
     r = erp.action(f"customerLedgerEntries({payment['id']})/Microsoft.NAV.unapply", custom=True)
@@ -78,8 +94,9 @@ def test_payment_without_invoice_and_validation(erp: ErpClient) -> None:
     r = erp.post(path, {"appliesToInvoiceNumber": "NOPE", "amount": 1})
     assert r.status_code == 400 and "appliesToInvoiceNumber" in r.text
     other = erp.create("customers", {"displayName": "Other"})
-    r = erp.post(path, {"customerId": other["id"], "appliesToInvoiceId": invoice["id"],
-                        "amount": 5})
+    r = erp.post(
+        path, {"customerId": other["id"], "appliesToInvoiceId": invoice["id"], "amount": 5}
+    )
     assert r.status_code == 400 and "another customer" in r.text
     erp.create(path, {"customerNumber": customer["number"], "amount": 25})  # positive: received
     erp.create(path, {"customerNumber": other["number"], "amount": 0})
@@ -88,8 +105,10 @@ def test_payment_without_invoice_and_validation(erp: ErpClient) -> None:
     assert len(erp.rows("customerPayments")) == 2  # nothing was posted
     zero = next(x for x in erp.rows("customerPayments") if x["amount"] == 0)
     erp.delete(f"customerPayments({zero['id']})")
-    assert erp.action(f"customerPaymentJournals({journal['id']})/Microsoft.NAV.post"
-                      ).status_code == 204
+    assert (
+        erp.action(f"customerPaymentJournals({journal['id']})/Microsoft.NAV.post").status_code
+        == 204
+    )
     assert erp.row(f"customers({customer['id']})")["balanceDue"] == 75
     assert erp.row(f"salesInvoices({invoice['id']})")["remainingAmount"] == 100
 
@@ -97,8 +116,11 @@ def test_payment_without_invoice_and_validation(erp: ErpClient) -> None:
 def test_statistics_overdue_and_total_sales(erp: ErpClient) -> None:
     customer, _ = _invoice(erp, amount=80, terms="COD")
     erp.patch(f"customers({customer['id']})", {"creditLimit": 500})
-    stats = erp.rows("customerStatistics", custom=True,
-                     **{"$filter": f"customerNumber eq '{customer['number']}'"})[0]
+    stats = erp.rows(
+        "customerStatistics",
+        custom=True,
+        **{"$filter": f"customerNumber eq '{customer['number']}'"},
+    )[0]
     assert stats["customerId"] == customer["id"]
     assert stats["balance"] == 80 and stats["totalSales"] == 80
     assert stats["creditLimit"] == 500 and stats["total"] == 80

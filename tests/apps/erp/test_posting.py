@@ -8,23 +8,44 @@ from typing import Any
 from tests.helpers import ErpClient
 
 
-def _sell(erp: ErpClient, quantity: int = 3) -> tuple[dict[str, Any], dict[str, Any],
-                                                      dict[str, Any]]:
+def _sell(
+    erp: ErpClient, quantity: int = 3
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     customer = erp.create("customers", {"displayName": "Adatum", "creditLimit": 10000})
-    item = erp.create("items", {"number": "1000", "displayName": "Bicycle", "unitPrice": 100,
-                                "unitCost": 60, "baseUnitOfMeasureCode": "PCS"})
+    item = erp.create(
+        "items",
+        {
+            "number": "1000",
+            "displayName": "Bicycle",
+            "unitPrice": 100,
+            "unitCost": 60,
+            "baseUnitOfMeasureCode": "PCS",
+        },
+    )
     r = erp.post("itemAdjustments", {"itemNumber": "1000", "quantity": 10}, custom=True)
     assert r.status_code == 201, r.text
-    order = erp.create("salesOrders", {"customerId": customer["id"], "salesOrderLines": [
-        {"itemId": item["id"], "quantity": quantity},
-        {"lineType": "Account", "lineObjectNumber": "40400", "quantity": 1, "unitPrice": 20},
-    ]})
+    order = erp.create(
+        "salesOrders",
+        {
+            "customerId": customer["id"],
+            "salesOrderLines": [
+                {"itemId": item["id"], "quantity": quantity},
+                {
+                    "lineType": "Account",
+                    "lineObjectNumber": "40400",
+                    "quantity": 1,
+                    "unitPrice": 20,
+                },
+            ],
+        },
+    )
     return customer, item, order
 
 
 def _stats(erp: ErpClient, customer_id: str) -> dict[str, Any]:
-    rows = erp.rows("customerStatistics", custom=True,
-                    **{"$filter": f"customerId eq {customer_id}"})
+    rows = erp.rows(
+        "customerStatistics", custom=True, **{"$filter": f"customerId eq {customer_id}"}
+    )
     assert len(rows) == 1
     return rows[0]
 
@@ -37,7 +58,9 @@ def test_item_adjustment_posts_stock_at_once(erp: ErpClient) -> None:
     assert erp.row(f"items({item['id']})")["inventory"] == 3
     entries = erp.rows("itemLedgerEntries", **{"$orderby": "entryNumber"})
     assert [(e["entryType"], e["quantity"]) for e in entries] == [
-        ("Positive Adjmt.", 4), ("Negative Adjmt.", -1)]
+        ("Positive Adjmt.", 4),
+        ("Negative Adjmt.", -1),
+    ]
     service = erp.create("items", {"displayName": "Support", "type": "Service"})
     r = erp.post("itemAdjustments", {"itemId": service["id"], "quantity": 1}, custom=True)
     assert r.status_code == 400 and "itemId" in r.text
@@ -61,8 +84,10 @@ def test_release_locks_the_order_but_not_quantities_to_ship(erp: ErpClient) -> N
     assert r.status_code == 200 and r.json()["invoiceQuantity"] == 1
     r = erp.action(f"salesOrders({order['id']})/Microsoft.NAV.release")  # not in v2.0
     assert r.status_code == 404
-    assert erp.action(f"salesOrders({order['id']})/Microsoft.NAV.reopen",
-                      custom=True).status_code == 204
+    assert (
+        erp.action(f"salesOrders({order['id']})/Microsoft.NAV.reopen", custom=True).status_code
+        == 204
+    )
     assert erp.row(f"salesOrders({order['id']})")["status"] == "Draft"
 
 
@@ -80,7 +105,8 @@ def test_ship_partially_then_invoice_then_ship_and_invoice_the_rest(erp: ErpClie
     assert [x["quantity"] for x in shipments[0]["salesShipmentLines"]] == [2]
     sale = erp.rows("itemLedgerEntries", **{"$filter": "entryType eq 'Sale'"})
     assert [(e["quantity"], e["documentType"], e["sourceNumber"]) for e in sale] == [
-        (-2, "Sales Shipment", customer["number"])]
+        (-2, "Sales Shipment", customer["number"])
+    ]
     header = erp.row(f"salesOrders({order['id']})?$expand=salesOrderLines")
     assert header["status"] == "Open" and header["lastShipmentDate"] != "0001-01-01"
     lines = {x["sequence"]: x for x in header["salesOrderLines"]}
@@ -97,8 +123,9 @@ def test_ship_partially_then_invoice_then_ship_and_invoice_the_rest(erp: ErpClie
     erp.patch(f"customers({customer['id']})", {"blocked": " "})
     r = erp.action(f"salesOrders({order['id']})/Microsoft.NAV.postInvoice", custom=True)
     assert r.status_code == 204, r.text
-    invoice = erp.row(f"salesInvoices({r.headers['X-Posted-Invoice-Id']})"
-                      "?$expand=salesInvoiceLines")
+    invoice = erp.row(
+        f"salesInvoices({r.headers['X-Posted-Invoice-Id']})?$expand=salesInvoiceLines"
+    )
     assert invoice["status"] == "Open" and invoice["number"].startswith("PS-INV")
     assert invoice["orderNumber"] == order["number"] and invoice["orderId"] == order["id"]
     assert invoice["totalAmountIncludingTax"] == 220 and invoice["remainingAmount"] == 220
@@ -131,8 +158,9 @@ def test_invoice_discount_is_posted_in_proportion(erp: ErpClient) -> None:
     erp.patch(f"salesOrderLines({line['id']})", {"shipQuantity": 2})
     r = erp.action(f"salesOrders({order['id']})/Microsoft.NAV.shipAndInvoice")
     assert r.status_code == 204, r.text
-    invoice = erp.row(f"salesInvoices({r.headers['X-Posted-Invoice-Id']})"
-                      "?$expand=salesInvoiceLines")
+    invoice = erp.row(
+        f"salesInvoices({r.headers['X-Posted-Invoice-Id']})?$expand=salesInvoiceLines"
+    )
     # 420 before discount; the item line (400) carries 40 of the 42, half of it invoiced now.
     assert invoice["discountAmount"] == 22
     posted = {x["lineType"]: x for x in invoice["salesInvoiceLines"]}
@@ -145,8 +173,13 @@ def test_draft_invoice_post_and_cancel(erp: ErpClient) -> None:
     customer = erp.create("customers", {"displayName": "Direct", "paymentTermsCode": "CM"})
     item = erp.create("items", {"displayName": "Lamp", "unitPrice": 50})
     erp.create("itemAdjustments", {"itemId": item["id"], "quantity": 5}, custom=True)
-    draft = erp.create("salesInvoices", {"customerId": customer["id"], "salesInvoiceLines": [
-        {"itemId": item["id"], "quantity": 2}]})
+    draft = erp.create(
+        "salesInvoices",
+        {
+            "customerId": customer["id"],
+            "salesInvoiceLines": [{"itemId": item["id"], "quantity": 2}],
+        },
+    )
     assert draft["status"] == "Draft" and draft["number"] == "S-INV1001"
     stats = _stats(erp, customer["id"])
     assert stats["outstandingInvoices"] == 110

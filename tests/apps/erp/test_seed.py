@@ -12,8 +12,15 @@ import pytest
 from couplet.apps.erp.seed import AlreadySeeded, open_erp_tx, seed_erp
 from tests.helpers import ErpClient
 
-SMALL = {"customers": 30, "contacts_per_customer": 2, "items": 12, "resources": 3,
-         "quotes": 4, "orders": 6, "invoices": 3}
+SMALL = {
+    "customers": 30,
+    "contacts_per_customer": 2,
+    "items": 12,
+    "resources": 3,
+    "quotes": 4,
+    "orders": 6,
+    "invoices": 3,
+}
 
 
 def _seed(database_url: str, seed: int = 42, **counts: int) -> dict[str, int]:
@@ -29,8 +36,14 @@ def test_counts_match_the_api(erp: ErpClient, database_url: str) -> None:
     counts = _seed(database_url)
     assert counts["customers"] == 30 and counts["contacts"] == 90
     assert counts["salesOrders"] == 6 and counts["salesInvoices"] == 3
-    custom = {"resources", "priceLists", "priceListLines", "itemUnitsOfMeasure",
-              "itemAdjustments", "customerStatistics"}
+    custom = {
+        "resources",
+        "priceLists",
+        "priceListLines",
+        "itemUnitsOfMeasure",
+        "itemAdjustments",
+        "customerStatistics",
+    }
     # Posted payments leave the journal; fully invoiced orders are deleted (as in BC).
     for entity_set in set(counts) - {"customerPayments"}:
         r = erp.get(f"{entity_set}/$count", custom=entity_set in custom)
@@ -58,15 +71,22 @@ def test_customers_have_contacts_salespeople_and_statistics(
         assert customer["salespersonCode"] in salespeople
         assert customer["paymentTermsCode"] and customer["shipmentMethodId"]
         assert customer["currencyCode"] in ("", "EUR", "GBP")
-        company = [c for c in contacts if c["type"] == "Company"
-                   and c["companyName"] == customer["displayName"]]
+        company = [
+            c
+            for c in contacts
+            if c["type"] == "Company" and c["companyName"] == customer["displayName"]
+        ]
         assert len(company) == 1 and company[0]["contactBusinessRelation"] == "Customer"
-        people = [c for c in contacts if c["type"] == "Person"
-                  and c["companyNumber"] == company[0]["number"]]
+        people = [
+            c
+            for c in contacts
+            if c["type"] == "Person" and c["companyNumber"] == company[0]["number"]
+        ]
         assert len(people) == 2
         assert all(p["contactBusinessRelation"] == "Customer" for p in people)
         assert customer["primaryContactNumber"] == people[0]["number"] or (
-            customer["primaryContactNumber"] in {p["number"] for p in people})
+            customer["primaryContactNumber"] in {p["number"] for p in people}
+        )
         assert stats[customer["id"]]["customerNumber"] == customer["number"]
         assert _dec(stats[customer["id"]]["creditLimit"]) == _dec(customer["creditLimit"])
     # A customer created by a client afterwards gets the same as the seeded ones.
@@ -100,7 +120,8 @@ def test_ledgers_and_statistics_add_up(erp: ErpClient, database_url: str) -> Non
     by_invoice = {e["invoiceId"]: e for e in entries if e["documentType"] == "Invoice"}
     half = by_invoice[invoices[1]["id"]]
     assert _dec(half["remainingAmount"]) == _dec(invoices[1]["totalAmountIncludingTax"]) - (
-        _dec(invoices[1]["totalAmountIncludingTax"]) / 2).quantize(Decimal("0.01"))
+        _dec(invoices[1]["totalAmountIncludingTax"]) / 2
+    ).quantize(Decimal("0.01"))
     balances: dict[str, Decimal] = defaultdict(Decimal)
     sales: dict[str, Decimal] = defaultdict(Decimal)
     for e in entries:
@@ -110,8 +131,10 @@ def test_ledgers_and_statistics_add_up(erp: ErpClient, database_url: str) -> Non
     for s in stats:
         assert _dec(s["balance"]) == balances[s["customerId"]]
         assert _dec(s["totalSales"]) == sales[s["customerId"]]
-        assert _dec(s["total"]) == sum(_dec(s[k]) for k in (
-            "balance", "outstandingOrders", "shippedNotInvoiced", "outstandingInvoices"))
+        assert _dec(s["total"]) == sum(
+            _dec(s[k])
+            for k in ("balance", "outstandingOrders", "shippedNotInvoiced", "outstandingInvoices")
+        )
     assert sum(_dec(s["balance"]) for s in stats) > 0
     assert sum(_dec(s["outstandingOrders"]) for s in stats) > 0
     assert sum(_dec(s["shippedNotInvoiced"]) for s in stats) > 0
