@@ -7,6 +7,8 @@ Nothing else constructs stores, connectors or workers; tests inject an HTTP clie
 from __future__ import annotations
 
 import datetime as dt
+import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 from .connectors.business_central.connector import BusinessCentralConnector
 from .connectors.dataverse.connector import DataverseConnector
 from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredentials, error_message
-from .engine import catalogue
+from .engine import catalogue, runs
 from .engine.connection import Connection, Features
 from .engine.context import Context
 from .engine.documents.lines import SalesSetup, sales_setup
@@ -273,6 +275,8 @@ class Engine:
     def run_entry(self, entry: JobEntry) -> RunOutcome:
         """What the worker does with a job queue entry: a recurring entry runs its mapping;
         a one-off entry (synchronize now) runs the mapping its payload names, for its rows."""
+        if entry.kind == runs.KIND:
+            return runs.perform(self.context(), entry)
         flow = flow_of_kind(entry.kind)
         if flow is not None:
             job = flow.run(self.context())
@@ -292,6 +296,26 @@ class Engine:
             )
         jobs = synchronize(self.context(), name, options)
         return RunOutcome(idle=all(j.idle for j in jobs))
+
+    def request_run(self, action: str, params: Mapping[str, Any]) -> str:
+        """Queues a run (see engine.runs); returns its id for polling."""
+        run_id = uuid.uuid4().hex[:12]
+        runs.request(self.queue, self.state, run_id, action, params, self.clock())
+        return run_id
+
+    def run_status(self, run_id: str) -> dict[str, Any] | None:
+        return runs.status(self.queue, self.state, run_id)
+
+    def run_now(self, run_id: str, timeout: float = 3600.0) -> dict[str, Any] | None:
+        """Runs a queued run in this process (`?wait=true`), or, when a worker took it
+        first, waits for that worker to finish it."""
+        self.worker().run_named(runs.entry_name(run_id))
+        deadline = time.monotonic() + timeout
+        shown = self.run_status(run_id)
+        while shown is not None and shown["status"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            shown = self.run_status(run_id)
+        return shown
 
     def sales_setup(self) -> SalesSetup:
         """The ERP's sales setup (write-in product, freight account) for order creation."""

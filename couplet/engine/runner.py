@@ -96,6 +96,8 @@ def run_pass(
     try:
         for page in _pages(ctx, mapping, pass_direction, options, started):
             process_page(ctx, job, settings, page)
+            if ctx.on_page is not None:
+                ctx.on_page(job)
     except Exception as exc:
         job.message = f"The run stopped: {exc}"
         raise

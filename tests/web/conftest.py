@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from couplet.web.app import create_app
+from couplet.wiring import Engine
 from tests.integration.conftest import CRM, ERP, Systems, systems
 
 __all__ = ["Web", "systems", "web"]
@@ -27,6 +28,7 @@ CONNECTION = {
 class Web:
     http: TestClient
     systems: Systems
+    engine: Engine
 
     def seed(self) -> None:
         """Customers on both sides (one on each only, one on both) and an item."""
@@ -46,5 +48,5 @@ class Web:
 def web(systems: Systems) -> Iterator[Web]:
     engine = systems.engine()
     with TestClient(create_app(engine)) as http:
-        yield Web(http, systems)
+        yield Web(http, systems, engine)
     engine.close()
