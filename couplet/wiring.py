@@ -7,6 +7,7 @@ Nothing else constructs stores, connectors or workers; tests inject an HTTP clie
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -34,6 +35,7 @@ from .jobs.procrastinate_backend import ProcrastinateBackend, conninfo
 from .jobs.worker import Worker
 from .settings import EngineSettings
 from .store.config import SqlConfig
+from .store.credentials import SqlCredentials, new_password
 from .store.db import make_engine, migrate
 from .store.job_queue import SqlJobQueue
 from .store.secrets import SecretBox, load_key
@@ -61,8 +63,11 @@ class Engine:
     config: SqlConfig
     state: SqlState
     queue: SqlJobQueue
+    credentials: SqlCredentials
     clock: Callable[[], dt.datetime] = utc_now
     client_factory: ClientFactory = default_client
+    # Signs the web app's session cookies; derived from the engine's secret key.
+    session_key: str = ""
     sleep: Callable[[float], None] | None = None
     _clients: list[httpx.Client] = field(default_factory=list)
     _lcy_currency: str | None = None
@@ -297,6 +302,15 @@ class Engine:
         jobs = synchronize(self.context(), name, options)
         return RunOutcome(idle=all(j.idle for j in jobs))
 
+    def ensure_admin(self) -> str | None:
+        """Creates the web app's admin with a new password when there is none yet; returns
+        that password (to be shown once), or None when an admin exists."""
+        if self.credentials.has_admin():
+            return None
+        password = new_password()
+        self.credentials.set_admin(self.settings.admin_user, password)
+        return password
+
     def request_run(self, action: str, params: Mapping[str, Any]) -> str:
         """Queues a run (see engine.runs); returns its id for polling."""
         run_id = uuid.uuid4().hex[:12]
@@ -378,9 +392,22 @@ def open_engine(
     settings = settings or EngineSettings()
     db = make_engine(settings.database_url)
     migrate(db)
-    box = SecretBox(load_key(settings.database_url, settings.secret_key))
+    key = load_key(settings.database_url, settings.secret_key)
+    credentials = SqlCredentials(db)
+    if settings.admin_password and not credentials.check_password(
+        settings.admin_user, settings.admin_password
+    ):
+        credentials.set_admin(settings.admin_user, settings.admin_password)
     return Engine(
-        settings, db, SqlConfig(db, box), SqlState(db), SqlJobQueue(db), clock, client_factory
+        settings,
+        db,
+        SqlConfig(db, SecretBox(key)),
+        SqlState(db),
+        SqlJobQueue(db),
+        credentials,
+        clock,
+        client_factory,
+        session_key=hashlib.sha256(b"couplet-session:" + key).hexdigest(),
     )
 
 

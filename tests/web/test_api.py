@@ -16,6 +16,7 @@ from couplet.engine.schedule import JobEntry
 from couplet.settings import CrmSettings, EngineSettings
 from couplet.web.app import create_app
 from couplet.wiring import open_engine
+from tests.web.conftest import sign_in
 
 CRM = "http://crm.test"
 T0 = dt.datetime(2026, 11, 22, 9, tzinfo=dt.UTC)
@@ -50,6 +51,7 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
         EngineSettings(database_url=f"sqlite:///{tmp_path}/engine.db"), client_factory=clients
     )
     with TestClient(create_app(engine)) as client:
+        sign_in(engine, client)
         yield client
     engine.close()
     crm.state.engine.dispose()

@@ -11,7 +11,7 @@ from tests.web.conftest import CONNECTION, Web
 
 def _post(web: Web, path: str, data: dict[str, object] | None = None) -> tuple[str, str, str]:
     """Posts a form; returns where it redirects and the message and level it carries."""
-    r = web.http.post(path, data=data or {}, follow_redirects=False)
+    r = web.http.post(path, data={**(data or {}), "csrf_token": web.csrf}, follow_redirects=False)
     assert r.status_code == 303, r.text
     url = urlsplit(r.headers["location"])
     query = parse_qs(url.query)
