@@ -135,6 +135,7 @@ def demo(
         console.print(
             f"Engine web app sign-in: {ADMIN[0]} / {ADMIN[1]}; API token: {token}",
             highlight=False,
+            soft_wrap=True,
         )
         if stop_after_sync:
             return
@@ -250,8 +251,10 @@ def _print_access(console: Console, running: list[servers.Running], token: str) 
     console.print(
         f"  Engine web app:   {web.url}/  (REST API {web.url}/api/v1/, docs {web.url}/docs)"
     )
-    console.print(f"    sign in as {ADMIN[0]} / {ADMIN[1]}", highlight=False)
-    console.print(f"    API token: {token}  (Authorization: Bearer <token>)", highlight=False)
+    console.print(f"    sign in as {ADMIN[0]} / {ADMIN[1]}", highlight=False, soft_wrap=True)
+    console.print(
+        f"    API token: {token}  (Authorization: Bearer <token>)", highlight=False, soft_wrap=True
+    )
     console.print(
         f"  CRM (Dataverse):  {crm.url}/api/data/v9.2/  client {CRM_CLIENT[0]} / {CRM_CLIENT[1]}"
     )

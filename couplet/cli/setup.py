@@ -85,7 +85,8 @@ def setup(
             console.print(
                 f"Web app sign-in created: user [bold]{engine.settings.admin_user}[/bold], "
                 f"password [bold]{password}[/bold] (shown once; "
-                "COUPLET_ENGINE_ADMIN_PASSWORD sets another)."
+                "COUPLET_ENGINE_ADMIN_PASSWORD sets another).",
+                soft_wrap=True,
             )
         if show:
             if json_output:
