@@ -22,6 +22,7 @@ def create_app(engine: Engine, *, worker: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
+        thread = None
         if worker:
             thread = threading.Thread(
                 target=engine.worker().run_forever,
@@ -34,6 +35,8 @@ def create_app(engine: Engine, *, worker: bool = False) -> FastAPI:
             yield
         finally:
             stop.set()
+            if thread is not None:
+                thread.join(timeout=10)  # a short wait for a run in progress
 
     app = FastAPI(
         title="couplet engine",
