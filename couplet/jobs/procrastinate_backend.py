@@ -98,7 +98,8 @@ class ProcrastinateBackend:
         )
         self.run_task = self.app.task(name=RUN_TASK, pass_context=False)(self._run_entry)
         tick = self.app.task(name=TICK_TASK, pass_context=False, lock=TICK_TASK)(self._tick)
-        self.app.periodic(cron=f"*/{tick_seconds} * * * * *")(tick)
+        # croniter reads seconds from a sixth, last column.
+        self.app.periodic(cron=f"* * * * * */{tick_seconds}")(tick)
 
     @property
     def name(self) -> str:
@@ -158,22 +159,20 @@ class ProcrastinateBackend:
         asyncio.run(main())
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Works (and ticks) until `stop` is set."""
+        """Works (and ticks) until `stop` is set or, in the main thread, until SIGINT or
+        SIGTERM (procrastinate then lets the job in progress finish)."""
         ensure_schema(self.dsn)
+        options = self._options(wait=True)
+        options["install_signal_handlers"] = threading.current_thread() is threading.main_thread()
 
         async def main() -> None:
             async with self.app.open_async():
-                work = asyncio.create_task(
-                    self.app.run_worker_async(**self._options(wait=True))  # type: ignore[arg-type]
-                )
-                stopped = asyncio.create_task(asyncio.to_thread(stop.wait))
-                await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                work = asyncio.create_task(self.app.run_worker_async(**options))  # type: ignore[arg-type]
+                while not work.done() and not stop.is_set():
+                    await asyncio.wait({work}, timeout=0.5)
                 if not work.done():
                     work.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await work
-                if not stopped.done():
-                    stop.set()
-                    await stopped
+                with contextlib.suppress(asyncio.CancelledError):
+                    await work
 
         asyncio.run(main())

@@ -134,3 +134,28 @@ def test_two_workers_never_run_one_mapping_at_once(pg_url: str, queue: SqlJobQue
         release.set()
         first.join(60)
     assert most[0] == 1
+
+
+def test_a_running_worker_ticks_by_itself_and_stops_when_asked(
+    pg_url: str, queue: SqlJobQueue
+) -> None:
+    clock = Clock()
+    queue.upsert(_entry())
+    ran = threading.Event()
+
+    def run(entry: JobEntry) -> RunOutcome:
+        ran.set()
+        return RunOutcome(idle=True)
+
+    backend = ProcrastinateBackend(conninfo(pg_url), queue, run, clock, tick_seconds=1)
+    stop = threading.Event()
+    worker = threading.Thread(target=backend.run_forever, args=(stop,))
+    worker.start()
+    try:
+        assert ran.wait(60), "no tick deferred the due entry"
+    finally:
+        stop.set()
+        worker.join(60)
+    assert not worker.is_alive()
+    stored = queue.get("CUSTOMER")
+    assert stored is not None and stored.status is JobStatus.ON_HOLD_INACTIVITY
