@@ -62,3 +62,8 @@ class EngineSettings(BaseSettings):
     port: int = 8100
     database_url: str = "sqlite:///.couplet/engine.db"
     secret_key: str | None = None
+    # The web app's admin sign-in: set (or reset) on start when a password is given.
+    admin_user: str = "admin"
+    admin_password: str | None = None
+    # `couplet serve engine` runs the embedded worker beside the web app unless off.
+    embedded_worker: bool = True

@@ -7,6 +7,9 @@ Nothing else constructs stores, connectors or workers; tests inject an HTTP clie
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -18,7 +21,7 @@ import sqlalchemy as sa
 from .connectors.business_central.connector import BusinessCentralConnector
 from .connectors.dataverse.connector import DataverseConnector
 from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredentials, error_message
-from .engine import catalogue
+from .engine import catalogue, runs
 from .engine.connection import Connection, Features
 from .engine.context import Context
 from .engine.documents import availability, order_integration
@@ -29,9 +32,11 @@ from .engine.model import Condition, Direction, Op, TableMapping
 from .engine.runner import RunOptions, synchronize
 from .engine.schedule import JobEntry, JobStatus, RunOutcome, wake
 from .engine.wake import has_work
+from .jobs.procrastinate_backend import ProcrastinateBackend, conninfo
 from .jobs.worker import Worker
 from .settings import EngineSettings
 from .store.config import SqlConfig
+from .store.credentials import SqlCredentials, new_password
 from .store.db import make_engine, migrate
 from .store.job_queue import SqlJobQueue
 from .store.secrets import SecretBox, load_key
@@ -63,8 +68,11 @@ class Engine:
     config: SqlConfig
     state: SqlState
     queue: SqlJobQueue
+    credentials: SqlCredentials
     clock: Callable[[], dt.datetime] = utc_now
     client_factory: ClientFactory = default_client
+    # Signs the web app's session cookies; derived from the engine's secret key.
+    session_key: str = ""
     sleep: Callable[[float], None] | None = None
     _clients: list[httpx.Client] = field(default_factory=list)
     _lcy_currency: str | None = None
@@ -336,6 +344,8 @@ class Engine:
     def run_entry(self, entry: JobEntry) -> RunOutcome:
         """What the worker does with a job queue entry: a recurring entry runs its mapping;
         a one-off entry (synchronize now) runs the mapping its payload names, for its rows."""
+        if entry.kind == runs.KIND:
+            return runs.perform(self.context(), entry)
         flow = flow_of_kind(entry.kind)
         if flow is not None:
             job = flow.run(self.context())
@@ -355,6 +365,35 @@ class Engine:
             )
         jobs = synchronize(self.context(), name, options)
         return RunOutcome(idle=all(j.idle for j in jobs))
+
+    def ensure_admin(self) -> str | None:
+        """Creates the web app's admin with a new password when there is none yet; returns
+        that password (to be shown once), or None when an admin exists."""
+        if self.credentials.has_admin():
+            return None
+        password = new_password()
+        self.credentials.set_admin(self.settings.admin_user, password)
+        return password
+
+    def request_run(self, action: str, params: Mapping[str, Any]) -> str:
+        """Queues a run (see engine.runs); returns its id for polling."""
+        run_id = uuid.uuid4().hex[:12]
+        runs.request(self.queue, self.state, run_id, action, params, self.clock())
+        return run_id
+
+    def run_status(self, run_id: str) -> dict[str, Any] | None:
+        return runs.status(self.queue, self.state, run_id)
+
+    def run_now(self, run_id: str, timeout: float = 3600.0) -> dict[str, Any] | None:
+        """Runs a queued run in this process (`?wait=true`), or, when a worker took it
+        first, waits for that worker to finish it."""
+        self.worker().run_named(runs.entry_name(run_id))
+        deadline = time.monotonic() + timeout
+        shown = self.run_status(run_id)
+        while shown is not None and shown["status"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            shown = self.run_status(run_id)
+        return shown
 
     def sales_setup(self) -> SalesSetup:
         """The ERP's sales setup (write-in product, freight account) for order creation."""
@@ -382,6 +421,26 @@ class Engine:
     def worker(self) -> Worker:
         return Worker(self.queue, self.run_entry, self.clock)
 
+    @property
+    def distributed(self) -> bool:
+        """Whether the database can carry procrastinate (PostgreSQL) for many workers."""
+        return self.db.dialect.name == "postgresql"
+
+    def procrastinate(self) -> ProcrastinateBackend:
+        """The job queue's entries run through procrastinate (see jobs.procrastinate_backend)."""
+        if not self.distributed:
+            raise ConfigError(
+                "The procrastinate backend needs the engine database on PostgreSQL "
+                "(COUPLET_ENGINE_DATABASE_URL=postgresql://...)."
+            )
+        return ProcrastinateBackend(
+            conninfo(self.settings.database_url),
+            self.queue,
+            self.run_entry,
+            self.clock,
+            when_idle=self.wake_changed,
+        )
+
     def close(self) -> None:
         for client in self._clients:
             client.close()
@@ -397,9 +456,22 @@ def open_engine(
     settings = settings or EngineSettings()
     db = make_engine(settings.database_url)
     migrate(db)
-    box = SecretBox(load_key(settings.database_url, settings.secret_key))
+    key = load_key(settings.database_url, settings.secret_key)
+    credentials = SqlCredentials(db)
+    if settings.admin_password and not credentials.check_password(
+        settings.admin_user, settings.admin_password
+    ):
+        credentials.set_admin(settings.admin_user, settings.admin_password)
     return Engine(
-        settings, db, SqlConfig(db, box), SqlState(db), SqlJobQueue(db), clock, client_factory
+        settings,
+        db,
+        SqlConfig(db, SecretBox(key)),
+        SqlState(db),
+        SqlJobQueue(db),
+        credentials,
+        clock,
+        client_factory,
+        session_key=hashlib.sha256(b"couplet-session:" + key).hexdigest(),
     )
 
 

@@ -33,6 +33,7 @@ from .common import EXIT_CONFIG
 DEMO_DIR = Path(".couplet") / "demo"
 CRM_CLIENT = ("couplet-crm-admin", "couplet-demo-secret")
 ERP_CLIENT = ("couplet-erp-admin", "couplet-demo-secret")
+ADMIN = ("admin", "couplet-demo")  # the engine web app's sign-in
 SCHEDULE_SECONDS = 30  # incremental sync in the demo runs every half minute
 
 COMPANIES = [
@@ -118,12 +119,24 @@ def demo(
         servers.start("CRM", create_crm(crm_settings), host, crm_port),
         servers.start("ERP", create_erp(erp_settings), host, erp_port),
     ]
-    engine = open_engine(EngineSettings(database_url=f"sqlite:///{DEMO_DIR}/engine.db"))
+    engine = open_engine(
+        EngineSettings(
+            database_url=f"sqlite:///{DEMO_DIR}/engine.db",
+            admin_user=ADMIN[0],
+            admin_password=ADMIN[1],
+        )
+    )
+    _, token = engine.credentials.create_token("demo")
     stop = threading.Event()
     try:
         _connect(engine, running[0].url, running[1].url)
         _seed_erp(engine, console, customers)
         _full_sync(engine, console)
+        console.print(
+            f"Engine web app sign-in: {ADMIN[0]} / {ADMIN[1]}; API token: {token}",
+            highlight=False,
+            soft_wrap=True,
+        )
         if stop_after_sync:
             return
         _short_schedule(engine)
@@ -136,7 +149,7 @@ def demo(
             daemon=True,
         )
         worker.start()
-        _print_access(console, running)
+        _print_access(console, running, token)
         stop.wait()
     except KeyboardInterrupt:
         console.print("Stopping…")
@@ -232,11 +245,15 @@ def _short_schedule(engine: Engine) -> None:
         )
 
 
-def _print_access(console: Console, running: list[servers.Running]) -> None:
+def _print_access(console: Console, running: list[servers.Running], token: str) -> None:
     crm, erp, web = running
     console.print("\n[bold]couplet demo is running[/bold] (Ctrl-C stops it)")
     console.print(
         f"  Engine web app:   {web.url}/  (REST API {web.url}/api/v1/, docs {web.url}/docs)"
+    )
+    console.print(f"    sign in as {ADMIN[0]} / {ADMIN[1]}", highlight=False, soft_wrap=True)
+    console.print(
+        f"    API token: {token}  (Authorization: Bearer <token>)", highlight=False, soft_wrap=True
     )
     console.print(
         f"  CRM (Dataverse):  {crm.url}/api/data/v9.2/  client {CRM_CLIENT[0]} / {CRM_CLIENT[1]}"

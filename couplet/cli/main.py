@@ -16,6 +16,7 @@ from .serve import serve_app
 from .serve_all import serve_all
 from .setup import setup
 from .sync import full_sync_command, sync, worker
+from .tokens import tokens_app
 
 app = typer.Typer(
     help="couplet connects a CRM and an ERP across lead-to-cash.",
@@ -42,6 +43,7 @@ app.command("jobs")(jobs)
 app.command("errors")(errors)
 app.command("skipped")(skipped)
 app.command("worker")(worker)
+app.add_typer(tokens_app, name="tokens")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

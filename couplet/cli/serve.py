@@ -11,6 +11,7 @@ import uvicorn
 from ..apps.crm.app import create_app as create_crm
 from ..apps.erp.app import create_app as create_erp
 from ..settings import CrmSettings, EngineSettings, ErpSettings
+from ..wiring import Engine, open_engine
 
 serve_app = typer.Typer(help="Run a service over HTTP.", no_args_is_help=True)
 
@@ -48,6 +49,16 @@ def serve_erp(host: Host = None, port: Port = None, database_url: DbUrl = None) 
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
+def announce_admin(engine: Engine) -> None:
+    """Creates the admin on first start and prints its password (only then)."""
+    password = engine.ensure_admin()
+    if password:
+        typer.echo(
+            f"Web app sign-in created: user {engine.settings.admin_user}, password {password} "
+            "(shown once; COUPLET_ENGINE_ADMIN_PASSWORD sets another)"
+        )
+
+
 # The web app is named by import path (see create_app_from_environment): cli and web are
 # sibling interfaces and do not import each other.
 ENGINE_APP = "couplet.web.app:create_app_from_environment"
@@ -59,6 +70,11 @@ def serve_engine(host: Host = None, port: Port = None, database_url: DbUrl = Non
     settings = EngineSettings(**overrides(host=host, port=port, database_url=database_url))
     # The app factory reads its settings from the environment when uvicorn calls it.
     os.environ["COUPLET_ENGINE_DATABASE_URL"] = settings.database_url
+    engine = open_engine(settings)
+    try:
+        announce_admin(engine)
+    finally:
+        engine.close()
     typer.echo(
         f"couplet engine on http://{settings.host}:{settings.port}/ "
         f"(API /api/v1/, docs /docs; database {settings.database_url})"

@@ -13,6 +13,7 @@ from ..web.app import create_app as create_web
 from ..wiring import open_engine
 from . import servers
 from .common import EXIT_CONFIG, console
+from .serve import announce_admin
 
 
 def serve_all() -> None:
@@ -28,6 +29,7 @@ def serve_all() -> None:
         console.print(f"[red]In use:[/red] {', '.join(busy)}")
         raise typer.Exit(EXIT_CONFIG)
     engine = open_engine(engine_settings)
+    announce_admin(engine)
     running = [
         servers.start("CRM", create_crm(crm), crm.host, crm.port),
         servers.start("ERP", create_erp(erp), erp.host, erp.port),

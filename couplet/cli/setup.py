@@ -79,6 +79,14 @@ def setup(
                 console.print("[green]Synchronization enabled.[/green]")
         if connection.enabled:
             engine.schedule_flows()
+        password = engine.ensure_admin()
+        if password and not json_output:
+            console.print(
+                f"Web app sign-in created: user [bold]{engine.settings.admin_user}[/bold], "
+                f"password [bold]{password}[/bold] (shown once; "
+                "COUPLET_ENGINE_ADMIN_PASSWORD sets another).",
+                soft_wrap=True,
+            )
         if show:
             if json_output:
                 print_json(connection.redacted())

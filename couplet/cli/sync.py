@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -161,19 +162,47 @@ def full_sync_command(
             raise typer.Exit(EXIT_FAILED_RECORDS)
 
 
+class Backend(StrEnum):
+    AUTO = "auto"
+    PROCRASTINATE = "procrastinate"
+    EMBEDDED = "embedded"
+
+
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run what is due, then stop")] = False,
     poll: Annotated[float, typer.Option(help="Seconds between looks at the job queue")] = 1.0,
+    backend: Annotated[
+        Backend,
+        typer.Option(
+            help="procrastinate (PostgreSQL; any number of workers on any machines), embedded "
+            "(in-process polling of the job queue), or auto: procrastinate on PostgreSQL"
+        ),
+    ] = Backend.AUTO,
     database_url: DbUrl = None,
 ) -> None:
     """Run scheduled jobs: each mapping's recurring job, one-off jobs; Ctrl-C stops."""
     with engine_session(database_url) as engine:
+        chosen = backend
+        if chosen is Backend.AUTO:
+            chosen = Backend.PROCRASTINATE if engine.distributed else Backend.EMBEDDED
+        stop = threading.Event()
+        if chosen is Backend.PROCRASTINATE:
+            distributed = engine.procrastinate()
+            if once:
+                distributed.run_until_idle()
+                console.print("Ran the due jobs through procrastinate.")
+                return
+            console.print(f"Worker {distributed.name} (procrastinate) running; Ctrl-C stops it.")
+            try:
+                distributed.run_forever(stop)
+            except KeyboardInterrupt:
+                stop.set()
+            return
         work = engine.worker()
         if once:
             ran = work.run_until_idle()
             console.print(f"Ran {ran} job(s).")
             return
-        stop = threading.Event()
         console.print(f"Worker {work.name} running; Ctrl-C stops it.")
         try:
             work.run_forever(stop, poll, engine.wake_changed)

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from couplet.engine.echo import MODIFIED_BY
 from couplet.engine.model import Condition, Filter, Op, Ref, Row, Side
 from couplet.engine.ports import Clock, WriteResult
 
@@ -69,7 +70,9 @@ class MemoryRecordPort:
                 for row in self.tables.get(table, {}).values()
                 if (modified_from is None or row.modified_on >= modified_from)
                 and (modified_until is None or row.modified_on <= modified_until)
-                and matches({"id": row.id, **row.values}, filters)
+                and matches(
+                    {"id": row.id, **row.values, MODIFIED_BY[self.side]: row.modified_by}, filters
+                )
             ),
             key=lambda row: (row.modified_on, row.id),
         )

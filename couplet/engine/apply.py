@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .context import Context
 from .couplings import SKIPPED_NOTICE, mark_failure, mark_success, new_coupling, recoupled
+from .echo import learn
 from .model import Coupling, JobError, JobLog, Row, Side
 from .plan import Action, Decision, PassSettings
 from .ports import WriteResult
@@ -72,6 +73,7 @@ def _insert(
     mapping, destination = settings.mapping, settings.direction.destination
     table = mapping.table_on(destination)
     outcomes = ctx.port(destination).insert_many(table, [d.values for d in decisions])
+    learn(ctx, destination, (o.row for o in outcomes if o.ok))
     for decision, outcome in zip(decisions, outcomes, strict=True):
         row = outcome.row
         if not outcome.ok or row is None:
@@ -101,6 +103,7 @@ def _modify(
     outcomes = _restored(
         ctx, table, destination, decisions, ctx.port(destination).update_many(table, changes)
     )
+    learn(ctx, destination, (o.row for o in outcomes if o.ok))
     for decision, outcome in zip(decisions, outcomes, strict=True):
         assert decision.coupling is not None
         if not outcome.ok:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .errors import UnknownMappingError
-from .model import Side, TableMapping
+from .model import JobLog, Side, TableMapping
 from .ports import Clock, OptionPort, RecordPort, StatePort
 
 
@@ -32,6 +32,8 @@ class Context:
     ids: Callable[[], str] = field(default=new_id)
     # related mapping -> CRM id standing for a blank ERP reference (see transfer.Translations)
     blanks: Mapping[str, str] = field(default_factory=dict)
+    # Told after each page a synchronization pass has written (progress of queued runs).
+    on_page: Callable[[JobLog], None] | None = None
 
     def port(self, side: Side) -> RecordPort:
         return self.erp if side is Side.ERP else self.crm

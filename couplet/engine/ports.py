@@ -172,9 +172,14 @@ class JobQueuePort(Protocol):
 
     def entries(self) -> list[JobEntry]: ...
 
-    def claim_due(self, now: dt.datetime, worker: str) -> JobEntry | None:
-        """Marks one due entry In Process for this worker and returns it; None when nothing is
-        due. Two workers never claim the same entry, so a mapping never runs twice at once."""
+    def due(self, now: dt.datetime) -> list[JobEntry]:
+        """The entries due at `now` (Ready or sleeping past their time), most overdue first."""
+        ...
+
+    def claim_due(self, now: dt.datetime, worker: str, name: str | None = None) -> JobEntry | None:
+        """Marks one due entry (the named one, when given) In Process for this worker and
+        returns it; None when nothing is due. Two workers never claim the same entry, so a
+        mapping never runs twice at once."""
         ...
 
     def release(self, entry: JobEntry) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .apply import apply_plan
 from .context import Context
+from .echo import suppression
 from .errors import MappingError
 from .mapping import dependency_order
 from .model import Condition, Direction, JobLog, Op, Outcome, Row, Side, TableMapping
@@ -102,6 +103,8 @@ def run_pass(
     try:
         for page in _pages(ctx, mapping, pass_direction, options, started):
             synced += process_page(ctx, job, settings, page)
+            if ctx.on_page is not None:
+                ctx.on_page(job)
     except Exception as exc:
         job.message = f"The run stopped: {exc}"
         raise
@@ -199,9 +202,9 @@ def _pages(
     handled = set(retry)
     key = options.watermark_key or mapping.name
     marks = ctx.state.watermarks(key)
-    pages = candidates(
-        port, table, mapping.filter_on(source), marks, source, started, ctx.page_size
-    )
+    scheduled = not options.force_modify and options.watermark_key is None
+    filters = mapping.filter_on(source) + suppression(ctx, mapping, pass_direction, scheduled)
+    pages = candidates(port, table, filters, marks, source, started, ctx.page_size)
     for page in pages:
         yield [row for row in page if row.id not in handled]
         marks = advance(marks, source, page, started)

@@ -8,6 +8,7 @@ change on either side (and a failed record waiting for its retry) ends the rest 
 from __future__ import annotations
 
 from .context import Context
+from .echo import suppression
 from .watermarks import candidates
 
 
@@ -23,7 +24,8 @@ def has_work(ctx: Context, name: str) -> bool:
         if ctx.state.failed_couplings(name, pass_direction.destination):
             return True
         port = ctx.port(source)
-        table, filters = mapping.table_on(source), mapping.filter_on(source)
+        table = mapping.table_on(source)
+        filters = mapping.filter_on(source) + suppression(ctx, mapping, pass_direction, True)
         for page in candidates(port, table, filters, marks, source, now, page_size=50):
             if page:
                 return True

@@ -43,7 +43,12 @@ class Worker:
     def run_once(self) -> JobEntry | None:
         """Runs the next due entry, if any; returns it as stored after the run."""
         self.queue.recover_stale(self.clock(), self.stale_after)
-        entry = self.queue.claim_due(self.clock(), self.name)
+        return self.run_named(None)
+
+    def run_named(self, name: str | None) -> JobEntry | None:
+        """Claims and runs the named entry (any due one for None) if it is due; returns it
+        as stored after the run, or None when it was not due or another worker has it."""
+        entry = self.queue.claim_due(self.clock(), self.name, name)
         if entry is None:
             return None
         running = replace(entry, status=JobStatus.IN_PROCESS)

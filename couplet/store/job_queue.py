@@ -88,17 +88,26 @@ class SqlJobQueue:
                 _entry(r) for r in conn.execute(sa.select(t.job_queue).order_by(t.job_queue.c.name))
             ]
 
-    def claim_due(self, now: dt.datetime, worker: str) -> JobEntry | None:
+    def due(self, now: dt.datetime) -> list[JobEntry]:
+        with self.engine.connect() as conn:
+            return [_entry(r) for r in conn.execute(self._due(now))]
+
+    def _due(self, now: dt.datetime) -> sa.Select[Any]:
         q = t.job_queue.c
-        due = (
+        return (
             sa.select(t.job_queue)
             .where(
                 q.status.in_([JobStatus.READY.value, JobStatus.ON_HOLD_INACTIVITY.value]),
                 sa.or_(q.next_run_at.is_(None), q.next_run_at <= now),
             )
             .order_by(q.next_run_at.asc().nulls_first(), q.name)
-            .limit(1)
         )
+
+    def claim_due(self, now: dt.datetime, worker: str, name: str | None = None) -> JobEntry | None:
+        q = t.job_queue.c
+        due = self._due(now).limit(1)
+        if name is not None:
+            due = due.where(q.name == name)
         if self.postgres:
             due = due.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:

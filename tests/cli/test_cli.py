@@ -101,6 +101,7 @@ def test_demo_runs_both_services_and_a_full_sync(
     )
     assert result.exit_code == 0, result.output
     assert "Full sync:" in result.output
+    assert "Engine web app sign-in: admin / couplet-demo; API token: cpl_" in result.output
     jobs = runner.invoke(
         app,
         ["jobs", "--json", "--limit", "100", "--database-url", "sqlite:///.couplet/demo/engine.db"],

@@ -22,8 +22,8 @@ def test_uncoupled_salesperson_fails_then_is_skipped_then_syncs_after_restore(
 
     erp.patch(f"customers({customer['id']})", {"salespersonCode": "JR"})
     first = sync(systems, "CUSTOMER", code=1)
-    # The account the engine created is read once and recognised as its own write.
-    assert first == {ERP_TO_CRM: counts(failed=1), CRM_TO_ERP: counts(unchanged=1)}
+    # The account the engine created is its own write: echo suppression leaves it unread.
+    assert first == {ERP_TO_CRM: counts(failed=1), CRM_TO_ERP: counts()}
     (error,) = errors(systems)
     assert MUST_BE_COUPLED in error["message"]
     assert (error["source_id"], error["destination_id"]) == (customer["id"], account["accountid"])
@@ -63,10 +63,10 @@ def test_uncoupled_salesperson_fails_then_is_skipped_then_syncs_after_restore(
     row = crm.row("accounts", account["accountid"])
     assert row["_ownerid_value"] == user["systemuserid"]
     assert row["address1_city"] == "Seattle"
-    # The engine's write to the account is read back once as unchanged, never sent back.
-    assert sync(systems, "CUSTOMER") == {ERP_TO_CRM: counts(), CRM_TO_ERP: counts(unchanged=1)}
+    # The engine's write to the account is not read back (echo suppression, §2.3).
+    assert sync(systems, "CUSTOMER") == {ERP_TO_CRM: counts(), CRM_TO_ERP: counts()}
     # The job log keeps the same counts, newest first.
     log = cli_json(systems, "jobs", "--mapping", "CUSTOMER")
     newest = {j["direction"]: {k: j[k] for k in counts()} for j in log[:2]}
-    assert newest == {ERP_TO_CRM: counts(), CRM_TO_ERP: counts(unchanged=1)}
+    assert newest == {ERP_TO_CRM: counts(), CRM_TO_ERP: counts()}
     assert sum(j["failed"] for j in log) == 1 and sum(j["skipped"] for j in log) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from couplet.web.app import create_app
+from couplet.wiring import Engine
 from tests.integration.conftest import CRM, ERP, Systems, systems
 
 __all__ = ["Web", "systems", "web"]
@@ -23,10 +25,33 @@ CONNECTION = {
 }
 
 
+ADMIN = ("admin", "admin-pw")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(http: TestClient, path: str = "/login") -> str:
+    """The session's CSRF token, as a page's forms carry it."""
+    found = CSRF.search(http.get(path).text)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def sign_in(engine: Engine, http: TestClient) -> str:
+    """Signs the client in to the UI and gives it an API token; returns the CSRF token."""
+    engine.credentials.set_admin(*ADMIN)
+    _, token = engine.credentials.create_token("tests")
+    http.headers["Authorization"] = f"Bearer {token}"
+    data = {"username": ADMIN[0], "password": ADMIN[1], "csrf_token": csrf_of(http)}
+    assert http.post("/login", data=data, follow_redirects=False).status_code == 303
+    return csrf_of(http, "/")
+
+
 @dataclass
 class Web:
     http: TestClient
     systems: Systems
+    engine: Engine
+    csrf: str
 
     def seed(self) -> None:
         """Customers on both sides (one on each only, one on both) and an item."""
@@ -46,5 +71,5 @@ class Web:
 def web(systems: Systems) -> Iterator[Web]:
     engine = systems.engine()
     with TestClient(create_app(engine)) as http:
-        yield Web(http, systems)
+        yield Web(http, systems, engine, sign_in(engine, http))
     engine.close()

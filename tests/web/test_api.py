@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from couplet.engine.schedule import JobEntry
 from couplet.settings import CrmSettings, EngineSettings
 from couplet.web.app import create_app
 from couplet.wiring import open_engine
+from tests.web.conftest import sign_in
 
 CRM = "http://crm.test"
 T0 = dt.datetime(2026, 11, 22, 9, tzinfo=dt.UTC)
@@ -50,6 +52,7 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
         EngineSettings(database_url=f"sqlite:///{tmp_path}/engine.db"), client_factory=clients
     )
     with TestClient(create_app(engine)) as client:
+        sign_in(engine, client)
         yield client
     engine.close()
     crm.state.engine.dispose()
@@ -101,3 +104,20 @@ def test_job_log_errors_and_queue(api: TestClient) -> None:
     assert errors[0]["source_id"] == "e1" and errors[0]["message"] == "must be coupled"
     assert api.get("/api/v1/job-queue").json()[0]["status"] == "ready"
     assert api.get("/openapi.json").status_code == 200
+
+
+def test_the_web_apps_embedded_worker_takes_queued_runs(tmp_path: Path) -> None:
+    engine = open_engine(EngineSettings(database_url=f"sqlite:///{tmp_path}/engine.db"))
+    run_id = engine.request_run("sync", {})
+    try:
+        with TestClient(create_app(engine, worker=True)):
+            deadline = time.monotonic() + 60
+            while engine.run_status(run_id)["status"] in ("queued", "running"):  # type: ignore[index]
+                assert time.monotonic() < deadline, "the embedded worker never took the run"
+                time.sleep(0.05)
+        shown = engine.run_status(run_id)
+        # Nothing is set up, so the run fails - in the worker, with the reason kept.
+        assert shown is not None and shown["status"] == "retrying"
+        assert "not set up" in shown["error"]
+    finally:
+        engine.close()

@@ -3,6 +3,7 @@ synchronize now, errors, skipped records and their restore."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from tests.web.conftest import CONNECTION, Web
@@ -57,7 +58,7 @@ def test_full_sync_couplings_sync_now_errors_and_skipped(web: Web) -> None:
     web.enable()
     review = {x["name"]: x for x in _ok(api.get("/api/v1/full-sync"))}
     assert review["CUSTOMER"]["recommendation"] == "couple-records"
-    done = _ok(api.post("/api/v1/full-sync/start"))
+    done = _ok(api.post("/api/v1/full-sync/start?wait=true"))["result"]
     assert done["failed"] == [], (done, api.get("/api/v1/errors").json())
     assert {x["status"] for x in done["lines"]} <= {"finished", "not-started"}
 
@@ -71,10 +72,10 @@ def test_full_sync_couplings_sync_now_errors_and_skipped(web: Web) -> None:
     erp.patch(f"customers({adatum['id']})", {"phoneNumber": "555-0101"})
     result = _ok(
         api.post(
-            "/api/v1/mappings/CUSTOMER/sync-now",
+            "/api/v1/mappings/CUSTOMER/sync-now?wait=true",
             json={"erp_ids": [adatum["id"]], "direction": "erp-to-crm"},
         )
-    )
+    )["result"]
     assert result["summary"].startswith("Synchronized 1 of 1"), result
     accounts = {a["name"]: a for a in crm.get("accounts").json()["value"]}
     assert accounts["Adatum Corporation"]["telephone1"] == "555-0101"
@@ -84,11 +85,11 @@ def test_full_sync_couplings_sync_now_errors_and_skipped(web: Web) -> None:
     seller = erp.create("salespeoplePurchasers", {"code": "NEW", "displayName": "New Seller"})
     erp.patch(f"customers({adatum['id']})", {"salespersonCode": "NEW"})
     body = {"mappings": ["CUSTOMER"], "direction": "erp-to-crm"}
-    assert _ok(api.post("/api/v1/sync", json=body))["failed"] == 1
+    assert _ok(api.post("/api/v1/sync?wait=true", json=body))["failed"] == 1
     errors = _ok(api.get("/api/v1/errors"))
     assert "must be coupled" in errors[0]["message"] and errors[0]["source_id"] == adatum["id"]
     erp.patch(f"customers({adatum['id']})", {"phoneNumber": "555-0102"})
-    _ok(api.post("/api/v1/sync", json=body))
+    _ok(api.post("/api/v1/sync?wait=true", json=body))
     skipped = _ok(api.get("/api/v1/skipped"))
     assert [s["erp_id"] for s in skipped] == [adatum["id"]]
 
@@ -105,7 +106,7 @@ def test_full_sync_couplings_sync_now_errors_and_skipped(web: Web) -> None:
     assert api.post("/api/v1/skipped/restore", json={}).status_code == 422
     assert _ok(api.post("/api/v1/skipped/restore", json={"all": True})) == {"restored": 1}
     assert _ok(api.get("/api/v1/skipped")) == []
-    jobs = _ok(api.post("/api/v1/sync", json=body))["jobs"]
+    jobs = _ok(api.post("/api/v1/sync?wait=true", json=body))["result"]["jobs"]
     assert sum(j["modified"] for j in jobs) == 1 and not any(j["failed"] for j in jobs)
     assert _ok(api.get("/api/v1/jobs", params={"mapping": "CUSTOMER"}))[0]["modified"] == 1
 
@@ -118,7 +119,12 @@ def test_couple_uncouple_match_and_create(web: Web) -> None:
     accounts = {a["name"]: a for a in crm.get("accounts").json()["value"]}
     url = "/api/v1/mappings/CUSTOMER"
     # CUSTOMER needs its salespeople and currencies coupled first: full-sync those.
-    _ok(api.post("/api/v1/sync", json={"mappings": ["SALESPEOPLE", "CURRENCY"], "full": True}))
+    _ok(
+        api.post(
+            "/api/v1/sync?wait=true",
+            json={"mappings": ["SALESPEOPLE", "CURRENCY"], "full": True},
+        )
+    )
 
     matched = _ok(api.post(f"{url}/match", json={"create_new": False}))
     assert matched["coupled"] == {
@@ -145,3 +151,40 @@ def test_couple_uncouple_match_and_create(web: Web) -> None:
     assert api.post(f"{url}/couplings", json={"erp_id": "", "crm_id": "x"}).status_code == 422
     everything = _ok(api.request("DELETE", f"{url}/couplings", json={"all": True}))
     assert everything["uncoupled"] == 3
+
+
+def test_runs_are_queued_and_polled(web: Web) -> None:
+    api, erp = web.http, web.systems.erp
+    web.seed()
+    web.enable()
+    body = {"mappings": ["SALESPEOPLE", "CURRENCY", "CUSTOMER"], "full": True}
+    queued = api.post("/api/v1/sync", json=body)
+    assert queued.status_code == 202, queued.text
+    run = queued.json()
+    assert run["status"] == "queued" and queued.headers["location"] == run["url"]
+    assert run["url"] == f"/api/v1/jobs/queue/{run['id']}"
+    assert _ok(api.get(run["url"]))["entry"]["one_off"] is True
+    assert api.post("/api/v1/sync", json={"mappings": ["NOPE"]}).status_code == 404
+    # Nothing ran inside the request: the worker does it.
+    assert erp.rows("customers") and _ok(api.get("/api/v1/jobs")) == []
+    ran = web.engine.worker().run_named(f"RUN-{run['id']}")
+    assert ran is not None and ran.status.value == "finished"
+    done = _ok(api.get(run["url"]))
+    assert done["status"] == "finished" and done["ok"] is True and done["entry"] is None
+    logged = {j["id"]: j for j in _ok(api.get("/api/v1/jobs"))}
+    assert set(done["jobs"]) == set(logged) and len(done["jobs"]) == 4  # CUSTOMER both ways
+    assert done["records"] == sum(
+        logged[j][k] for j in logged for k in ("inserted", "modified", "unchanged", "failed")
+    )
+    assert {j["id"] for j in done["result"]["jobs"]} == set(done["jobs"])
+    assert done["summary"].startswith("4 job(s):") and done["records"] > 0
+    assert api.get("/api/v1/jobs/queue/nope").status_code == 404
+
+    # A run that fails is retried once (BC's one-off jobs); the reason shows meanwhile.
+    failing = api.post("/api/v1/mappings/CUSTOMER/sync-now", json={"erp_ids": ["x"]}).json()
+    connection = web.engine.connection()
+    web.engine.save_connection(dataclasses.replace(connection, enabled=False))
+    web.engine.worker().run_named(f"RUN-{failing['id']}")
+    retrying = _ok(api.get(failing["url"]))
+    assert retrying["status"] == "retrying" and "not enabled" in retrying["error"]
+    assert retrying["entry"]["attempts"] == 1

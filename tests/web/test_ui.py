@@ -11,7 +11,7 @@ from tests.web.conftest import CONNECTION, Web
 
 def _post(web: Web, path: str, data: dict[str, object] | None = None) -> tuple[str, str, str]:
     """Posts a form; returns where it redirects and the message and level it carries."""
-    r = web.http.post(path, data=data or {}, follow_redirects=False)
+    r = web.http.post(path, data={**(data or {}), "csrf_token": web.csrf}, follow_redirects=False)
     assert r.status_code == 303, r.text
     url = urlsplit(r.headers["location"])
     query = parse_qs(url.query)
@@ -23,6 +23,13 @@ def _page(web: Web, path: str, status: int = 200) -> str:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("text/html")
     return r.text
+
+
+def _run(web: Web, where: str) -> str:
+    """Runs the queued run a form redirected to (as the worker would); returns its page."""
+    ran = web.engine.worker().run_named(f"RUN-{where.rsplit('/', 1)[1]}")
+    assert ran is not None
+    return _page(web, where)
 
 
 def test_setup_through_the_forms(web: Web) -> None:
@@ -53,22 +60,24 @@ def test_pages_and_actions_after_a_full_sync(web: Web) -> None:
     web.enable()
     review = _page(web, "/full-sync")
     assert "couple-records" in review and "Start full synchronization" in review
-    assert _post(web, "/full-sync/start") == (
-        "/full-sync",
-        "Full synchronization finished.",
-        "ok",
-    )
+    where, msg, _ = _post(web, "/full-sync/start")
+    assert where.startswith("/runs/") and msg == "Queued: the worker runs it."
+    assert "queued" in _page(web, where) and 'http-equiv="refresh"' in _page(web, where)
+    _run(web, where)
+    shown = _page(web, where)
+    assert "Full synchronization finished." in shown and "refresh" not in shown
     assert "finished" in _page(web, "/full-sync")
 
     page = _page(web, "/mappings/CUSTOMER")
     assert "Field mappings" in page and "displayName" in page and "Coupled records" in page
     assert "(3)" in page and "Synchronize now" in page and "Match-based coupling" in page
     assert "No mapping" not in page
-    _, msg, level = _post(web, "/mappings/CUSTOMER/sync", {"direction": "erp-to-crm"})
-    assert level == "ok" and "failed" in msg
+    where, _, level = _post(web, "/mappings/CUSTOMER/sync", {"direction": "erp-to-crm"})
+    assert level == "ok" and "1 job(s): 0 inserted" in _run(web, where)
     erp_id = web.systems.erp.rows("customers")[0]["id"]
-    _, msg, _ = _post(web, "/mappings/CUSTOMER/couplings/sync", {"erp_ids": [erp_id]})
-    assert msg.startswith("Synchronized 1 of 1"), msg
+    where, _, _ = _post(web, "/mappings/CUSTOMER/couplings/sync", {"erp_ids": [erp_id]})
+    assert "Synchronized 1 of 1" in _run(web, where)
+    assert "Not found" in _page(web, "/runs/nope", 404)
     _, msg, _ = _post(web, "/mappings/CUSTOMER/match", {"create_new": "true"})
     assert msg.startswith("Coupled 0"), msg  # everything is coupled already
     assert _post(web, "/mappings/CUSTOMER/reset")[1] == "CUSTOMER restored to its default setup."
@@ -84,4 +93,5 @@ def test_pages_and_actions_after_a_full_sync(web: Web) -> None:
     assert _post(web, "/skipped/restore", {"everything": "true"})[1] == "0 record(s) restored."
     dashboard = _page(web, "/")
     assert "Synchronize modified records now" in dashboard
-    assert _post(web, "/sync")[2] == "ok"
+    where, _, level = _post(web, "/sync")
+    assert level == "ok" and "finished" in _run(web, where)

@@ -29,6 +29,7 @@ _HEADER_SKIP = {
     "status",
     "systemRowVersion",
     "lastModifiedDateTime",
+    "systemModifiedBy",
     "systemCreatedAt",
     "totalAmountExcludingTax",
     "totalTaxAmount",

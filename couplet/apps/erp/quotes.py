@@ -19,7 +19,13 @@ from .blanks import insert_system
 from .documents import check_blocked
 
 Row = dict[str, Any]
-_SYSTEM = {"id", "systemRowVersion", "lastModifiedDateTime", "systemCreatedAt"}
+_SYSTEM = {
+    "id",
+    "systemRowVersion",
+    "lastModifiedDateTime",
+    "systemModifiedBy",
+    "systemCreatedAt",
+}
 _NOT_COPIED_TO_ORDER = _SYSTEM | {
     "number",
     "status",

@@ -1,6 +1,7 @@
 """A compact way to declare Business Central API entities.
 
-Every BC API entity has an `id` GUID key and a read-only `lastModifiedDateTime`; every row
+Every BC API entity has an `id` GUID key and a read-only `lastModifiedDateTime` and
+`systemModifiedBy` (the user who changed it last); every row
 also carries two columns clients never see: the row version (behind `@odata.etag`) and,
 for company data, the company it belongs to. `entity()` adds them to one declaration, and
 records which API group (the standard `v2.0` API or the custom integration API) serves
@@ -22,7 +23,10 @@ STANDARD = "v2.0"
 CUSTOM = "couplet/integration/v1.0"
 
 CONVENTIONS = Conventions(
-    version="systemRowVersion", created_on="systemCreatedAt", modified_on="lastModifiedDateTime"
+    version="systemRowVersion",
+    created_on="systemCreatedAt",
+    modified_on="lastModifiedDateTime",
+    modified_by="systemModifiedBy",
 )
 
 
@@ -110,6 +114,9 @@ def entity(
         if p.code_field and p.code_field not in names:
             cols.append(text(p.code_field, 20))
     cols.append(Field("lastModifiedDateTime", F.DATETIME, read_only=True))
+    # Business Central's SystemModifiedBy: the user (security id) who changed the row last;
+    # integrations filter their own writes out with it (echo suppression).
+    cols.append(Field("systemModifiedBy", F.GUID, read_only=True))
     cols.append(Field("systemCreatedAt", F.DATETIME, read_only=True, hidden=True))
     cols.append(Field("systemRowVersion", F.BIGINT, read_only=True, hidden=True))
     if company_scoped:

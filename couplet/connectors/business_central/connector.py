@@ -187,6 +187,7 @@ class BusinessCentralConnector:
                         raw.get("lastModifiedDateTime"), "lastModifiedDateTime"
                     ),
                     values=values,
+                    modified_by=raw.get("systemModifiedBy") or None,
                 )
             )
         return rows

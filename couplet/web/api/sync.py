@@ -1,24 +1,27 @@
-"""`/api/v1/sync`, `/mappings/{name}/sync-now` and `/full-sync`: running synchronization.
+"""`/api/v1/sync`, `/mappings/{name}/sync-now` and `/full-sync/start`: running synchronization.
 
-The runs happen inside the request, synchronously, so the answer carries their jobs; a
-long full synchronization keeps the request open until it is done (see the job log or
-`/full-sync` from another client for progress).
+Each request queues a run (a one-off job queue entry, see `engine.runs`) and answers 202
+with its id and the URL to poll, `GET /api/v1/jobs/queue/{id}`: status, records handled so
+far, the job log ids and, once finished, the run's result. Whichever worker runs (the one
+`couplet serve engine` starts, or `couplet worker`) does the work. `?wait=true` runs it
+before answering (200, the same document), for scripts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, model_validator
 
 from ...engine import full_sync, shapes
-from ...engine.manual import synchronize_now
+from ...engine.errors import MappingError
 from ...engine.model import Direction
-from ...engine.runner import synchronize_many
-from ..deps import ContextDep
+from ..deps import ContextDep, EngineDep
 
 router = APIRouter(tags=["synchronization"])
+
+WAIT = "Run before answering (200 with the finished run) instead of queueing (202)"
 
 
 class SyncIn(BaseModel):
@@ -41,25 +44,51 @@ class SyncNowIn(BaseModel):
         return self
 
 
-@router.post("/sync", summary="Synchronize modified records now (all mappings if none named)")
-def sync(ctx: ContextDep, body: SyncIn | None = None) -> dict[str, Any]:
+def _queued(
+    engine: EngineDep, response: Response, action: str, params: dict[str, Any], wait: bool
+) -> dict[str, Any]:
+    run_id = engine.request_run(action, params)
+    url = f"/api/v1/jobs/queue/{run_id}"
+    shown = engine.run_now(run_id) if wait else engine.run_status(run_id)
+    assert shown is not None
+    response.status_code = 200 if wait else 202
+    if not wait:
+        response.headers["Location"] = url
+    return {**shown, "url": url}
+
+
+@router.post(
+    "/sync",
+    status_code=202,
+    summary="Queue synchronization of modified records (all mappings if none named)",
+)
+def sync(
+    ctx: ContextDep,
+    engine: EngineDep,
+    response: Response,
+    body: SyncIn | None = None,
+    wait: bool = False,
+) -> dict[str, Any]:
     body = body or SyncIn()
-    jobs = synchronize_many(ctx, body.mappings, direction=body.direction, full=body.full)
-    return {"jobs": [shapes.job(j) for j in jobs], "failed": sum(j.failed for j in jobs)}
+    for name in body.mappings or ():
+        ctx.mapping(name)  # unknown names are refused now, not in the worker
+    return _queued(engine, response, "sync", body.model_dump(mode="json"), wait)
 
 
-@router.post("/mappings/{name}/sync-now", summary="Synchronize coupled records now")
-def sync_now(name: str, body: SyncNowIn, ctx: ContextDep) -> dict[str, Any]:
+@router.post("/mappings/{name}/sync-now", status_code=202, summary="Queue synchronizing records")
+def sync_now(
+    name: str,
+    body: SyncNowIn,
+    ctx: ContextDep,
+    engine: EngineDep,
+    response: Response,
+    wait: bool = False,
+) -> dict[str, Any]:
     mapping = ctx.mapping(name)
-    result = synchronize_now(
-        ctx,
-        name,
-        body.direction or mapping.direction,
-        erp_ids=body.erp_ids,
-        crm_ids=body.crm_ids,
-        from_couplings=body.from_couplings,
-    )
-    return shapes.sync_now(result)
+    if body.direction and not mapping.direction.includes(body.direction):
+        raise MappingError(f"Mapping {name} cannot synchronize {body.direction}")
+    params = {"mapping": name, **body.model_dump(mode="json")}
+    return _queued(engine, response, "sync-now", params, wait)
 
 
 @router.get("/full-sync", summary="The full synchronization review (refreshed)")
@@ -69,12 +98,16 @@ def review(ctx: ContextDep) -> list[dict[str, Any]]:
 
 @router.post(
     "/full-sync/start",
-    summary="Run the full synchronization in dependency waves until done (resumable)",
+    status_code=202,
+    summary="Queue the full synchronization in dependency waves until done (resumable)",
 )
-def start(ctx: ContextDep) -> dict[str, Any]:
-    full_sync.review(ctx)
-    lines = full_sync.start(ctx)
-    return {
-        "lines": [shapes.full_sync_line(x) for x in lines],
-        "failed": [x.name for x in lines if shapes.line_failed(x)],
-    }
+def start(ctx: ContextDep, engine: EngineDep, response: Response, wait: bool = False) -> Any:
+    return _queued(engine, response, "full-sync", {}, wait)
+
+
+@router.get("/jobs/queue/{run_id}", summary="A queued run: status, progress, job ids, result")
+def run_status(run_id: str, engine: EngineDep) -> dict[str, Any]:
+    shown = engine.run_status(run_id)
+    if shown is None:
+        raise HTTPException(404, f"There is no queued run {run_id}.")
+    return {**shown, "url": f"/api/v1/jobs/queue/{run_id}"}

@@ -11,13 +11,10 @@ import httpx
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 
-from ...engine import full_sync, shapes
 from ...engine.connection import merged
 from ...engine.errors import CoupletError
-from ...engine.manual import restore_skipped, synchronize_now, uncouple
+from ...engine.manual import restore_skipped, uncouple
 from ...engine.matching import match_and_couple
-from ...engine.model import Direction, JobLog
-from ...engine.runner import synchronize_many
 from ...wiring import check_connection
 from ..deps import EngineDep
 from ..errors import message
@@ -37,14 +34,6 @@ def _attempt(path: str, work: Callable[[], str]) -> RedirectResponse:
         return back(path, work())
     except (CoupletError, httpx.HTTPError) as exc:
         return back(path, message(exc), ok=False)
-
-
-def _counts(jobs: list[JobLog]) -> str:
-    total = {k: sum(getattr(j, k) for j in jobs) for k in ("inserted", "modified", "failed")}
-    return (
-        f"{len(jobs)} job(s): {total['inserted']} inserted, {total['modified']} modified, "
-        f"{total['failed']} failed."
-    )
 
 
 @router.post("/connection")
@@ -106,18 +95,33 @@ def enable(engine: EngineDep) -> RedirectResponse:
     return _attempt("/", work)
 
 
+def _queue(
+    path: str, engine: EngineDep, action: str, params: dict[str, object]
+) -> RedirectResponse:
+    """Queues the run (the worker does it, as for the REST API) and shows its page."""
+    try:
+        run_id = engine.request_run(action, params)
+    except (CoupletError, httpx.HTTPError) as exc:
+        return back(path, message(exc), ok=False)
+    return back(f"/runs/{run_id}", "Queued: the worker runs it.")
+
+
 @router.post("/sync")
 def sync_all(engine: EngineDep) -> RedirectResponse:
-    return _attempt("/", lambda: _counts(synchronize_many(engine.context())))
+    try:
+        engine.context()  # refused now when not set up or not enabled
+    except CoupletError as exc:
+        return back("/", message(exc), ok=False)
+    return _queue("/", engine, "sync", {})
 
 
 @router.post("/mappings/{name}/sync")
 def sync_mapping(name: str, engine: EngineDep, direction: Text = "") -> RedirectResponse:
-    def work() -> str:
-        chosen = Direction(direction) if direction else None
-        return _counts(synchronize_many(engine.context(), [name], direction=chosen))
-
-    return _attempt(f"/mappings/{name}", work)
+    try:
+        engine.context().mapping(name)
+    except CoupletError as exc:
+        return back(f"/mappings/{name}", message(exc), ok=False)
+    return _queue(f"/mappings/{name}", engine, "sync", {"mappings": [name], "direction": direction})
 
 
 @router.post("/mappings/{name}/match")
@@ -148,17 +152,11 @@ def sync_selected(
     erp_ids: Ids = None,
     direction: Text = "",
 ) -> RedirectResponse:
-    def work() -> str:
-        ctx = engine.context()
-        chosen = Direction(direction) if direction else ctx.mapping(name).direction
-        if not erp_ids:
-            return "Select records to synchronize."
-        # From the couplings list, so skipped couplings are synchronized too.
-        return synchronize_now(
-            ctx, name, chosen, erp_ids=erp_ids or (), from_couplings=True
-        ).summary
-
-    return _attempt(f"/mappings/{name}", work)
+    if not erp_ids:
+        return back(f"/mappings/{name}", "Select records to synchronize.")
+    # From the couplings list, so skipped couplings are synchronized too.
+    params = {"mapping": name, "erp_ids": erp_ids, "direction": direction, "from_couplings": True}
+    return _queue(f"/mappings/{name}", engine, "sync-now", params)
 
 
 @router.post("/mappings/{name}/couplings/delete")
@@ -194,13 +192,4 @@ def restore(
 
 @router.post("/full-sync/start")
 def start_full_sync(engine: EngineDep) -> RedirectResponse:
-    def work() -> str:
-        ctx = engine.context()
-        full_sync.review(ctx)
-        lines = full_sync.start(ctx)
-        failed = [x.name for x in lines if shapes.line_failed(x)]
-        if failed:
-            raise CoupletError(f"Full synchronization finished with errors in {', '.join(failed)}.")
-        return "Full synchronization finished."
-
-    return _attempt("/full-sync", work)
+    return _queue("/full-sync", engine, "full-sync", {})

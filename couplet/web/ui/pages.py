@@ -132,3 +132,11 @@ def full_sync_review(request: Request, engine: EngineDep) -> HTMLResponse:
 @router.get("/connection", response_class=HTMLResponse)
 def connection(request: Request, engine: EngineDep) -> HTMLResponse:
     return page(request, "connection.html", connection=engine.config.connection())
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run(request: Request, run_id: str, engine: EngineDep) -> HTMLResponse:
+    shown = engine.run_status(run_id)
+    if shown is None:
+        return page(request, "missing.html", 404, what=f"There is no queued run {run_id}.")
+    return page(request, "run.html", run=shown)
