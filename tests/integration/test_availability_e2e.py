@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from couplet.web.app import create_app
 from tests.integration.conftest import SETUP, Systems
 from tests.integration.engine_cli import cli, cli_json, errors, set_mapping, sync
+from tests.web.conftest import sign_in
 
 
 def _item(systems: Systems, number: str) -> dict[str, Any]:
@@ -62,6 +63,7 @@ def test_inventory_reaches_coupled_products(systems: Systems) -> None:
     engine = systems.engine()
     try:
         with TestClient(create_app(engine)) as http:
+            sign_in(engine, http)
             answer = http.post("/api/v1/availability/update")
             assert answer.status_code == 200, answer.text
             assert answer.json()["job"]["modified"] == 1

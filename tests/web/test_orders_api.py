@@ -17,7 +17,7 @@ def test_orders_through_the_rest_api(web: Web) -> None:
     api, erp, crm = web.http, web.systems.erp, web.systems.crm
     web.seed()
     web.enable()
-    done = _ok(api.post("/api/v1/full-sync/start"))
+    done = _ok(api.post("/api/v1/full-sync/start?wait=true"))["result"]
     assert done["failed"] == [], done
     on = _ok(api.put("/api/v1/connection", json={"sales_order_integration": True}))
     assert on["features"]["sales_order_integration"] is True
