@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from .connection import Features
 from .errors import UnknownMappingError
 from .model import Side, TableMapping
 from .ports import Clock, OptionPort, RecordPort, StatePort
@@ -32,6 +33,8 @@ class Context:
     ids: Callable[[], str] = field(default=new_id)
     # related mapping -> CRM id standing for a blank ERP reference (see transfer.Translations)
     blanks: Mapping[str, str] = field(default_factory=dict)
+    # The connection's switches (sales order integration changes how invoices total up).
+    features: Features = field(default_factory=Features)
 
     def port(self, side: Side) -> RecordPort:
         return self.erp if side is Side.ERP else self.crm

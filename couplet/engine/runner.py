@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .apply import apply_plan
 from .context import Context
+from .documents.registry import page_step
 from .errors import MappingError
 from .mapping import dependency_order
 from .model import Direction, JobLog, Row, Side, TableMapping
@@ -93,9 +94,11 @@ def run_pass(
         only_coupled=mapping.only_coupled if options.only_coupled is None else options.only_coupled,
         include_skipped=options.include_skipped,
     )
+    # Document mappings (posted invoices) write their pages themselves.
+    step = page_step(mapping) or process_page
     try:
         for page in _pages(ctx, mapping, pass_direction, options, started):
-            process_page(ctx, job, settings, page)
+            step(ctx, job, settings, page)
     except Exception as exc:
         job.message = f"The run stopped: {exc}"
         raise

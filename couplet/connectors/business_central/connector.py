@@ -70,6 +70,7 @@ STANDARD_ACTIONS = frozenset(
 CODE_REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("customers", "salespersonCode"): ("salespeoplePurchasers", "code"),
     ("contacts", "salespersonCode"): ("salespeoplePurchasers", "code"),
+    ("salesInvoices", "salesperson"): ("salespeoplePurchasers", "code"),
 }
 READ_HEADERS = {"Accept": "application/json"}
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"

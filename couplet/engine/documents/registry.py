@@ -1,12 +1,35 @@
-"""Every document flow the engine knows; a new flow adds its `FLOW` here."""
+"""Every document flow the engine knows; a new flow adds its `FLOW` here.
+
+Also the mappings whose pages a document module writes itself (`PAGE_STEPS`, used by the
+runner instead of its generic page step) and the line mappings that only ever travel with
+their document (`LINES_WITH_DOCUMENT`: never synchronized, nor fully synchronized, alone).
+"""
 
 from __future__ import annotations
 
-from . import orders
-from .flow import Flow
+from collections.abc import Callable, Sequence
 
-FLOWS: tuple[Flow, ...] = (orders.FLOW,)
+from ..context import Context
+from ..model import JobLog, Row, TableMapping
+from ..plan import PassSettings
+from . import invoices, orders, statistics
+from .flow import Flow
+from .invoice_lines import LINE_MAPPING
+
+FLOWS: tuple[Flow, ...] = (orders.FLOW, statistics.FLOW)
+
+PageStep = Callable[[Context, JobLog, PassSettings, Sequence[Row]], None]
+PAGE_STEPS: dict[str, PageStep] = {
+    invoices.MAPPING: invoices.invoice_page,
+    LINE_MAPPING: invoices.lines_page,
+}
+LINES_WITH_DOCUMENT = frozenset({LINE_MAPPING})
 
 
 def flow_of_kind(kind: str) -> Flow | None:
     return next((f for f in FLOWS if f.kind == kind), None)
+
+
+def page_step(mapping: TableMapping) -> PageStep | None:
+    """The document module's page step for this mapping (or the clone of one), if any."""
+    return PAGE_STEPS.get(mapping.parent or mapping.name)
