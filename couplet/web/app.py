@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from ..settings import EngineSettings
 from ..wiring import Engine, open_engine
 from . import errors
+from .api import invoices, statistics
 from .api import router as api_router
 from .ui import actions, pages
 
@@ -24,6 +25,8 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     errors.install(app)
     app.include_router(api_router)
+    for document_router in (invoices.router, statistics.router):
+        app.include_router(document_router, prefix="/api/v1")
     app.include_router(pages.router)
     app.include_router(actions.router)
 
