@@ -6,8 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from couplet.web.app import create_app
 from fastapi.testclient import TestClient
+
+from couplet.web.app import create_app
 from tests.integration.conftest import Systems
 from tests.integration.engine_cli import cli, cli_json, enable
 

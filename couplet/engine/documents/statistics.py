@@ -17,14 +17,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..context import Context
-from ..model import Condition, Coupling, Direction, JobError, JobLog, Op, Ref, Row, Side
+from ..model import (
+    Condition,
+    Coupling,
+    Direction,
+    JobError,
+    JobLog,
+    Op,
+    Ref,
+    Row,
+    Side,
+    Watermarks,
+)
 from ..transfer import differences
+from ..watermarks import advance, candidates
 from .flow import Flow
 from .invoice_status import INVOICE_MAPPING, refresh_status
 
 NAME = "CRM STATISTICS JOB"
 JOB_MAPPING = "CUSTOMER STATISTICS"
-SINCE_CURSOR = f"{NAME}:statistics-changed-since"
+SINCE_KEY = f"{NAME}#statistics"  # watermarks of the ERP statistics read
 ENTRY_CURSOR = f"{NAME}:last-detailed-entry"
 STATISTICS = "nav_accountstatisticses"
 FIGURES = {
@@ -187,13 +199,17 @@ def _coupled_customers(ctx: Context) -> list[Coupling]:
     return [c for page in ctx.state.all_couplings("CUSTOMER") for c in page if not c.skipped]
 
 
-def _changed_statistics(ctx: Context) -> tuple[list[str], dt.datetime | None]:
-    """ERP customers whose statistics changed since the last run, and the newest change."""
-    since = ctx.state.cursor(SINCE_CURSOR)
-    start = dt.datetime.fromisoformat(since) if since else None
-    rows = [r for page in ctx.erp.query("customerStatistics", modified_from=start) for r in page]
-    newest = max((r.modified_on for r in rows), default=None)
-    return [str(r.values.get("customerId")) for r in rows], newest
+def _changed_statistics(ctx: Context, until: dt.datetime) -> tuple[list[Row], Watermarks]:
+    """ERP customer statistics changed since the last run (up to `until`), and the
+    watermarks once they are handled."""
+    marks = ctx.state.watermarks(SINCE_KEY)
+    rows: list[Row] = []
+    for page in candidates(
+        ctx.erp, "customerStatistics", (), marks, Side.ERP, until, ctx.page_size
+    ):
+        rows += page
+        marks = advance(marks, Side.ERP, page, until)
+    return rows, marks
 
 
 def _new_entries(ctx: Context) -> list[Row]:
@@ -219,14 +235,12 @@ def run_job(ctx: Context) -> StatisticsRun:
     ctx.state.save_job(run.job)
     coupled = _coupled_customers(ctx)
     with_rows = set(_by((r for page in ctx.crm.query(STATISTICS) for r in page), "nav_accountid"))
-    changed, newest = _changed_statistics(ctx)
-    wanted = set(changed)
+    changed, marks = _changed_statistics(ctx, run.job.started_at)
+    wanted = {str(r.values.get("customerId")) for r in changed}
     todo = [c for c in coupled if c.crm_id not in with_rows or c.erp_id in wanted]
     if todo:
         upload(ctx, run, todo)
-    if newest is not None:
-        # Just past the newest change seen: the next run starts after it.
-        ctx.state.save_cursor(SINCE_CURSOR, (newest + dt.timedelta(microseconds=1)).isoformat())
+    ctx.state.save_watermarks(SINCE_KEY, marks)
     entries = _new_entries(ctx)
     if entries:
         invoices = _invoices_of_entries(ctx, [str(e.values.get("documentId")) for e in entries])
@@ -305,10 +319,7 @@ def has_work(ctx: Context) -> bool:
     last = int(ctx.state.cursor(ENTRY_CURSOR) or 0)
     if ctx.erp.count("detailedCustomerLedgerEntries", (Condition("entryNumber", Op.GT, last),)):
         return True
-    since = ctx.state.cursor(SINCE_CURSOR)
-    start = dt.datetime.fromisoformat(since) if since else None
-    first = next(iter(ctx.erp.query("customerStatistics", modified_from=start, page_size=1)), [])
-    return bool(first)
+    return bool(_changed_statistics(ctx, ctx.clock())[0])
 
 
 FLOW = Flow(
