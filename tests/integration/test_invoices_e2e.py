@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from couplet.web.app import create_app
 from tests.integration.conftest import Systems
-from tests.integration.engine_cli import cli, cli_json, enable
+from tests.integration.engine_cli import cli, cli_json, enable, set_mapping
 
 
 def coupled_world(systems: Systems) -> dict[str, Any]:
@@ -167,18 +168,27 @@ def test_invoice_of_a_crm_order_is_linked_to_it(systems: Systems) -> None:
     assert failed["crm_id"] is None
 
 
-def test_uncoupled_customer_and_product_give_clear_errors(systems: Systems) -> None:
+def test_uncoupled_customer_and_product_give_clear_errors(systems: Systems, tmp_path: Path) -> None:
     w = coupled_world(systems)
     stranger = systems.erp.create("customers", {"displayName": "Not in the CRM"})
     invoice = posted_invoice(systems, w, customer=stranger)
     [result] = cli_json(systems, "invoices", "create-in-crm", invoice["number"], code=1)
     assert f"Customer {stranger['number']} must be coupled" in result["message"]
     cli(systems, "uncouple", "ITEM-PRODUCT", "--all")
+    # The item is outside the ITEM-PRODUCT filter, so its product cannot be made on the fly.
+    keep_out = {"field": "number", "op": "ne", "value": w["item"]["number"]}
+    set_mapping(
+        systems,
+        tmp_path,
+        "ITEM-PRODUCT",
+        erp_filter=[{"field": "blocked", "value": False}, keep_out],
+    )
     second = posted_invoice(systems, w)
     result, missing = cli_json(
         systems, "invoices", "create-in-crm", second["number"], "NO-SUCH", code=1
     )
     assert "Cannot synchronize the product" in result["message"]
+    assert "outside the ITEM-PRODUCT mapping's filter" in result["message"]
     assert missing["message"] == "There is no posted sales invoice NO-SUCH in the ERP."
     assert systems.crm.get("invoices").json()["value"] == []  # nothing half-made
     errors = cli_json(systems, "errors")
@@ -237,3 +247,30 @@ def pay(systems: Systems, invoice: dict[str, Any], amount: float) -> dict[str, A
     return max(
         (e for e in entries if e["documentType"] == "Payment"), key=lambda e: e["entryNumber"]
     )
+
+
+def test_uncoupled_products_are_created_on_the_fly_unless_blocked(systems: Systems) -> None:
+    w = coupled_world(systems)
+    erp = systems.erp
+    city = erp.create("items", {"displayName": "City Bike", "unitPrice": 500})
+    kids = erp.create("items", {"displayName": "Kids Bike", "unitPrice": 200})
+    first = posted_invoice(systems, {**w, "item": city})
+    second = posted_invoice(systems, {**w, "item": kids})
+    assert erp.patch(f"items({kids['id']})", {"blocked": True}).status_code == 200
+    created, blocked = cli_json(
+        systems, "invoices", "create-in-crm", first["number"], second["number"], code=1
+    )
+    assert created["created"] is True, created
+    [product] = systems.crm.get("products", params={"$filter": "name eq 'City Bike'"}).json()[
+        "value"
+    ]
+    lines = crm_invoice(systems, created["crm_id"])["invoice_details"]
+    assert product["productid"] in {x["_productid_value"] for x in lines}
+    # The product is coupled to the item now: a later invoice uses it, no second product.
+    again = posted_invoice(systems, {**w, "item": city})
+    [later] = cli_json(systems, "invoices", "create-in-crm", again["number"])
+    assert later["created"] is True
+    named = systems.crm.get("products", params={"$filter": "name eq 'City Bike'"}).json()
+    assert len(named["value"]) == 1
+    assert f"item {kids['number']} is blocked" in blocked["message"]
+    assert blocked["crm_id"] is None

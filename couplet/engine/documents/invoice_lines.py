@@ -16,7 +16,7 @@ from typing import Any
 
 from ..context import Context
 from ..errors import RecordError
-from ..model import Condition, Direction, Op, Ref, Row
+from ..model import Condition, Coupling, Direction, Op, Ref, Row, Side
 from ..transfer import Translations, transfer
 
 LINE_MAPPING = "POSTEDSALESLINE-INV"
@@ -130,11 +130,32 @@ def _product(ctx: Context, invoice: Row, line: Row) -> tuple[str, str | None] | 
         )
     coupling = ctx.state.couplings_by_erp(product_mapping, [erp_id]).get(erp_id)
     if coupling is None:
-        raise RecordError(
-            f"Cannot synchronize the product: the {shown} is not coupled to a CRM product, "
-            f"so the invoice {invoice.values.get('number')} cannot be created."
-        )
+        coupling, reason = _product_on_the_fly(ctx, product_mapping, erp_id)
+        if coupling is None:
+            raise RecordError(
+                f"Cannot synchronize the product: the {shown} is not coupled to a CRM "
+                f"product and could not be created there ({reason}), so the invoice "
+                f"{invoice.values.get('number')} cannot be created."
+            )
     return coupling.crm_id, _unit(ctx, owner, erp_id, unit_table, unit_mapping, v, coupling.crm_id)
+
+
+def _product_on_the_fly(ctx: Context, mapping: str, erp_id: str) -> tuple[Coupling | None, str]:
+    """Creates and couples the CRM product of an uncoupled item or resource through its
+    mapping (within the mapping's filter), as Business Central does for invoice lines."""
+    if mapping not in ctx.mappings:
+        return None, f"there is no {mapping} mapping"
+    table_mapping = ctx.mapping(mapping)
+    within = (*table_mapping.erp_filter, Condition("id", Op.EQ, erp_id))
+    if not ctx.erp.count(table_mapping.erp_table, within):
+        return None, f"it is outside the {mapping} mapping's filter"
+    # Imported here: manual runs the runner, which reaches this module via the registry.
+    from ..manual import create_in
+
+    jobs, _ = create_in(ctx, mapping, Side.CRM, [erp_id])
+    errors = [e.message for job in jobs for e in ctx.state.job_errors(job.id)]
+    coupling = ctx.state.couplings_by_erp(mapping, [erp_id]).get(erp_id)
+    return coupling, errors[0] if errors else "it was not created"
 
 
 def _unit(
