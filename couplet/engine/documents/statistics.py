@@ -181,6 +181,8 @@ def _count(ctx: Context, job: JobLog, result: CustomerResult, done: str, error: 
 def invoice_status(ctx: Context, run: StatisticsRun, invoice_ids: Sequence[str]) -> bool:
     """Sets the state of the coupled CRM invoices of these ERP invoices; False when some
     could not be set (part 2)."""
+    if not invoice_ids:
+        return True
     couplings = ctx.state.couplings_by_erp(INVOICE_MAPPING, list(dict.fromkeys(invoice_ids)))
     crm = ctx.crm.get_many("invoices", [c.crm_id for c in couplings.values()])
     by_erp = {e: crm[c.crm_id] for e, c in couplings.items() if c.crm_id in crm}
@@ -221,6 +223,8 @@ def _new_entries(ctx: Context) -> list[Row]:
 
 
 def _invoices_of_entries(ctx: Context, entry_ids: Sequence[str]) -> list[str]:
+    if not entry_ids:
+        return []
     entries = ctx.erp.get_many("customerLedgerEntries", list(dict.fromkeys(entry_ids)))
     return [
         str(e.values["invoiceId"])
@@ -242,11 +246,12 @@ def run_job(ctx: Context) -> StatisticsRun:
         upload(ctx, run, todo)
     ctx.state.save_watermarks(SINCE_KEY, marks)
     entries = _new_entries(ctx)
-    if entries:
-        invoices = _invoices_of_entries(ctx, [str(e.values.get("documentId")) for e in entries])
-        if invoice_status(ctx, run, invoices):
-            last = max(int(str(e.values.get("entryNumber") or 0)) for e in entries)
-            ctx.state.save_cursor(ENTRY_CURSOR, str(last))
+    last = int(ctx.state.cursor(ENTRY_CURSOR) or 0)
+    invoices = _invoices_of_entries(ctx, [str(e.values.get("documentId")) for e in entries])
+    if invoice_status(ctx, run, invoices):
+        last = max((int(str(e.values.get("entryNumber") or 0)) for e in entries), default=last)
+        # Saved after every run that went well, so the job is known to have run.
+        ctx.state.save_cursor(ENTRY_CURSOR, str(last))
     return _finish(ctx, run)
 
 
@@ -315,8 +320,12 @@ def _finish(ctx: Context, run: StatisticsRun) -> StatisticsRun:
 
 
 def has_work(ctx: Context) -> bool:
-    """New detailed ledger entries, or customer statistics that changed since the last run."""
-    last = int(ctx.state.cursor(ENTRY_CURSOR) or 0)
+    """New detailed ledger entries, or customer statistics that changed since the last run.
+    Before its first run the job waits for its schedule (everything would count as new)."""
+    stored = ctx.state.cursor(ENTRY_CURSOR)
+    if stored is None:
+        return False
+    last = int(stored)
     if ctx.erp.count("detailedCustomerLedgerEntries", (Condition("entryNumber", Op.GT, last),)):
         return True
     return bool(_changed_statistics(ctx, ctx.clock())[0])
