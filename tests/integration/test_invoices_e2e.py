@@ -26,12 +26,18 @@ def coupled_world(systems: Systems) -> dict[str, Any]:
     )
     enable(systems)
     cli(systems, "full-sync", "--start")
-    crm = systems.crm
-    account = crm.get("accounts", params={"$filter": "name eq 'Adatum Corporation'"}).json()[
-        "value"
-    ][0]
-    product = crm.get("products", params={"$filter": "name eq 'Touring Bike'"}).json()["value"][0]
-    return {"customer": customer, "item": item, "account": account, "product": product}
+    return {
+        "customer": customer,
+        "item": item,
+        "account": named(systems, "accounts", "Adatum Corporation"),
+        "product": named(systems, "products", "Touring Bike"),
+    }
+
+
+def named(systems: Systems, entity_set: str, name: str) -> dict[str, Any]:
+    """The one CRM row of this name."""
+    [row] = systems.crm.get(entity_set, params={"$filter": f"name eq '{name}'"}).json()["value"]
+    return dict(row)
 
 
 def posted_invoice(
@@ -261,16 +267,13 @@ def test_uncoupled_products_are_created_on_the_fly_unless_blocked(systems: Syste
         systems, "invoices", "create-in-crm", first["number"], second["number"], code=1
     )
     assert created["created"] is True, created
-    [product] = systems.crm.get("products", params={"$filter": "name eq 'City Bike'"}).json()[
-        "value"
-    ]
+    product = named(systems, "products", "City Bike")
     lines = crm_invoice(systems, created["crm_id"])["invoice_details"]
     assert product["productid"] in {x["_productid_value"] for x in lines}
     # The product is coupled to the item now: a later invoice uses it, no second product.
     again = posted_invoice(systems, {**w, "item": city})
     [later] = cli_json(systems, "invoices", "create-in-crm", again["number"])
     assert later["created"] is True
-    named = systems.crm.get("products", params={"$filter": "name eq 'City Bike'"}).json()
-    assert len(named["value"]) == 1
+    assert named(systems, "products", "City Bike") == product  # one product, the same
     assert f"item {kids['number']} is blocked" in blocked["message"]
     assert blocked["crm_id"] is None
