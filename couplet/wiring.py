@@ -312,6 +312,7 @@ class Engine:
             mappings=mappings,
             options=self.crm,
             blanks=self._blanks(mappings),
+            features=connection.features,
         )
 
     def _blanks(self, mappings: dict[str, TableMapping]) -> dict[str, str]:

@@ -7,6 +7,7 @@ import typer
 from .availability import availability_app
 from .couplings import couple, create_in_crm, create_in_erp, match, uncouple
 from .demo import demo
+from .invoices import invoices_app
 from .log import errors, jobs, skipped
 from .mappings import mappings_app
 from .orders import orders_app
@@ -15,6 +16,7 @@ from .seed import seed_app
 from .serve import serve_app
 from .serve_all import serve_all
 from .setup import setup
+from .statistics import statistics_app
 from .sync import full_sync_command, sync, worker
 from .tokens import tokens_app
 
@@ -32,6 +34,8 @@ app.add_typer(mappings_app, name="mappings")
 app.add_typer(orders_app, name="orders")
 app.add_typer(availability_app, name="availability")
 app.add_typer(quotes_app, name="quotes")
+app.add_typer(invoices_app, name="invoices")
+app.add_typer(statistics_app, name="statistics")
 app.command("sync")(sync)
 app.command("full-sync")(full_sync_command)
 app.command("couple")(couple)

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from .connection import Features
 from .errors import UnknownMappingError
 from .model import JobLog, Side, TableMapping
 from .ports import Clock, OptionPort, RecordPort, StatePort
@@ -34,6 +35,8 @@ class Context:
     blanks: Mapping[str, str] = field(default_factory=dict)
     # Told after each page a synchronization pass has written (progress of queued runs).
     on_page: Callable[[JobLog], None] | None = None
+    # The connection's switches (sales order integration changes how invoices total up).
+    features: Features = field(default_factory=Features)
 
     def port(self, side: Side) -> RecordPort:
         return self.erp if side is Side.ERP else self.crm

@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from .context import Context
+from .documents.page_steps import LINES_WITH_DOCUMENT, page_step
 from .matching import match_and_couple
 from .model import (
     Direction,
@@ -31,7 +32,12 @@ from .watermarks import merged
 
 
 def recommend(ctx: Context, mapping: TableMapping) -> Recommendation:
+    if mapping.name in LINES_WITH_DOCUMENT:
+        return Recommendation.NO_RECORDS  # they go with their documents
     erp = ctx.erp.count(mapping.erp_table, mapping.erp_filter)
+    if page_step(mapping) is not None:
+        # Documents are pushed, never matched: the CRM has no other source of them.
+        return Recommendation.FULL_SYNCHRONIZATION if erp else Recommendation.NO_RECORDS
     if mapping.option_mapping:
         return Recommendation.NO_RECORDS if erp == 0 else Recommendation.COUPLE_RECORDS
     if mapping.name == "SALESPEOPLE":

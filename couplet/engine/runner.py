@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .apply import apply_plan
 from .context import Context
+from .documents.page_steps import page_step
 from .echo import suppression
 from .errors import MappingError
 from .mapping import dependency_order
@@ -100,9 +101,14 @@ def run_pass(
         include_skipped=options.include_skipped,
     )
     synced: list[str] = []
+    # Document mappings (posted invoices) write their pages themselves.
+    step = page_step(mapping)
     try:
         for page in _pages(ctx, mapping, pass_direction, options, started):
-            synced += process_page(ctx, job, settings, page)
+            if step is None:
+                synced += process_page(ctx, job, settings, page)
+            else:
+                step(ctx, job, settings, page)
             if ctx.on_page is not None:
                 ctx.on_page(job)
     except Exception as exc:

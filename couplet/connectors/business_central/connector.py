@@ -72,6 +72,7 @@ CODE_REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("contacts", "salespersonCode"): ("salespeoplePurchasers", "code"),
     ("opportunities", "salespersonCode"): ("salespeoplePurchasers", "code"),
     ("salesOrders", "salesperson"): ("salespeoplePurchasers", "code"),
+    ("salesInvoices", "salesperson"): ("salespeoplePurchasers", "code"),
 }
 READ_HEADERS = {"Accept": "application/json"}
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import availability, order_notes, order_status, orders, quotes
+from . import availability, order_notes, order_status, orders, quotes, statistics
 from .flow import Flow
 
 FLOWS: tuple[Flow, ...] = (
@@ -10,6 +10,7 @@ FLOWS: tuple[Flow, ...] = (
     order_status.FLOW,
     order_notes.FLOW,
     quotes.FLOW,
+    statistics.FLOW,
     availability.FLOW,
 )
 

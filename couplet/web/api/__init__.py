@@ -5,8 +5,30 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import availability, connection, couplings, log, mappings, orders, quotes, sync
+from . import (
+    availability,
+    connection,
+    couplings,
+    invoices,
+    log,
+    mappings,
+    orders,
+    quotes,
+    statistics,
+    sync,
+)
 
 router = APIRouter(prefix="/api/v1")
-for part in (connection, mappings, sync, couplings, log, orders, quotes, availability):
+for part in (
+    connection,
+    mappings,
+    sync,
+    couplings,
+    log,
+    orders,
+    quotes,
+    invoices,
+    statistics,
+    availability,
+):
     router.include_router(part.router)

@@ -1,0 +1,63 @@
+"""`couplet invoices`: posted ERP sales invoices and their CRM invoices (§7.1)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..engine.documents.posted_invoices import create_in_crm, posted_invoices, with_couplings
+from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
+
+invoices_app = typer.Typer(
+    help="Posted sales invoices of the ERP, created as CRM invoices.", no_args_is_help=True
+)
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
+
+
+@invoices_app.command("list")
+def list_invoices(json_output: Json = False, database_url: DbUrl = None) -> None:
+    """Posted ERP invoices and the CRM invoice each is coupled to (if any)."""
+    with engine_session(database_url) as engine:
+        ctx = engine.context()
+        rows = [
+            {
+                "erp_id": r.id,
+                "number": r.values.get("number"),
+                "customer_number": r.values.get("customerNumber"),
+                "total": str(r.values.get("totalAmountIncludingTax")),
+                "status": r.values.get("status"),
+                "crm_id": c.crm_id if c else None,
+            }
+            for r, c in with_couplings(ctx, posted_invoices(ctx))
+        ]
+    if json_output:
+        print_json(rows)
+        return
+    print_table(
+        "Posted sales invoices",
+        ["Number", "Customer", "Total", "Status", "CRM invoice"],
+        [
+            [r["number"], r["customer_number"], r["total"], r["status"], r["crm_id"] or "-"]
+            for r in rows
+        ],
+    )
+
+
+@invoices_app.command("create-in-crm")
+def create(
+    numbers: Annotated[list[str], typer.Argument(help="Posted ERP invoice numbers")],
+    json_output: Json = False,
+    database_url: DbUrl = None,
+) -> None:
+    """Create CRM invoices for these posted invoices ("Create Invoice in Dynamics 365 Sales")."""
+    with engine_session(database_url) as engine:
+        _, results = create_in_crm(engine.context(), numbers)
+    if json_output:
+        print_json([{**r.__dict__, "failed": r.failed} for r in results])
+    else:
+        for r in results:
+            console.print(f"{r.number}: {r.message}")
+    if any(r.failed for r in results):
+        raise typer.Exit(EXIT_FAILED_RECORDS)

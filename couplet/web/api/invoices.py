@@ -1,0 +1,40 @@
+"""`/api/v1/invoices`: posted ERP invoices and "create in CRM" (§7.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from ...engine.documents.posted_invoices import create_in_crm, posted_invoices, with_couplings
+from ..deps import ContextDep
+
+router = APIRouter(tags=["invoices"])
+
+
+class CreateIn(BaseModel):
+    numbers: list[str] = Field(min_length=1)
+
+
+@router.get("/invoices", summary="Posted ERP invoices and their CRM invoices")
+def list_invoices(ctx: ContextDep) -> list[dict[str, Any]]:
+    return [
+        {
+            "erp_id": r.id,
+            "number": r.values.get("number"),
+            "customer_number": r.values.get("customerNumber"),
+            "status": r.values.get("status"),
+            "crm_id": c.crm_id if c else None,
+        }
+        for r, c in with_couplings(ctx, posted_invoices(ctx))
+    ]
+
+
+@router.post("/invoices/create-in-crm", summary="Create CRM invoices for posted ERP invoices")
+def create(body: CreateIn, ctx: ContextDep) -> dict[str, Any]:
+    _, results = create_in_crm(ctx, body.numbers)
+    return {
+        "results": [{**r.__dict__, "failed": r.failed} for r in results],
+        "failed": sum(r.failed for r in results),
+    }
