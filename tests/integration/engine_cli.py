@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from couplet.cli.main import app
+from couplet.web.app import create_app
 from tests.integration.conftest import SETUP, Systems
+from tests.web.conftest import sign_in
 
 runner = CliRunner()
 
@@ -55,3 +60,15 @@ def set_mapping(systems: Systems, tmp_path: Path, name: str, **settings: object)
 
 def errors(systems: Systems) -> list[dict[str, Any]]:
     return list(cli_json(systems, "errors"))
+
+
+@contextmanager
+def engine_api(systems: Systems) -> Iterator[TestClient]:
+    """The engine's web app over the test's engine database, signed in with an API token."""
+    engine = systems.engine()
+    try:
+        with TestClient(create_app(engine)) as http:
+            sign_in(engine, http)
+            yield http
+    finally:
+        engine.close()

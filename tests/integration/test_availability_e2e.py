@@ -8,12 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-
-from couplet.web.app import create_app
 from tests.integration.conftest import SETUP, Systems
-from tests.integration.engine_cli import cli, cli_json, errors, set_mapping, sync
-from tests.web.conftest import sign_in
+from tests.integration.engine_cli import cli, cli_json, engine_api, errors, set_mapping, sync
 
 
 def _item(systems: Systems, number: str) -> dict[str, Any]:
@@ -60,15 +56,10 @@ def test_inventory_reaches_coupled_products(systems: Systems) -> None:
 
     # Negative stock arrives as 0, through the REST API this time.
     _stock(systems, bike, -20)
-    engine = systems.engine()
-    try:
-        with TestClient(create_app(engine)) as http:
-            sign_in(engine, http)
-            answer = http.post("/api/v1/availability/update")
-            assert answer.status_code == 200, answer.text
-            assert answer.json()["job"]["modified"] == 1
-    finally:
-        engine.close()
+    with engine_api(systems) as http:
+        answer = http.post("/api/v1/availability/update")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["job"]["modified"] == 1
     assert _on_hand(systems)["1000"] == 0
     assert systems.erp.rows("items", **{"$filter": "number eq '1000'"})[0]["inventory"] == -13
 

@@ -7,11 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-
-from couplet.web.app import create_app
 from tests.integration.conftest import Systems
-from tests.integration.engine_cli import cli, cli_json, enable, set_mapping
+from tests.integration.engine_cli import cli, cli_json, enable, engine_api, set_mapping
 
 
 def coupled_world(systems: Systems) -> dict[str, Any]:
@@ -204,20 +201,14 @@ def test_uncoupled_customer_and_product_give_clear_errors(systems: Systems, tmp_
 def test_rest_api_creates_invoices(systems: Systems) -> None:
     w = coupled_world(systems)
     invoice = posted_invoice(systems, w)
-    engine = systems.engine()
-    try:
-        with TestClient(create_app(engine)) as web:
-            r = web.post("/api/v1/invoices/create-in-crm", json={"numbers": [invoice["number"]]})
-            assert r.status_code == 200, r.text
-            body = r.json()
-            assert body["failed"] == 0 and body["results"][0]["created"] is True
-            listed = web.get("/api/v1/invoices").json()
-            assert listed[0]["crm_id"] == body["results"][0]["crm_id"]
-            assert (
-                web.post("/api/v1/invoices/create-in-crm", json={"numbers": []}).status_code == 422
-            )
-    finally:
-        engine.close()
+    with engine_api(systems) as web:
+        r = web.post("/api/v1/invoices/create-in-crm", json={"numbers": [invoice["number"]]})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["failed"] == 0 and body["results"][0]["created"] is True
+        listed = web.get("/api/v1/invoices").json()
+        assert listed[0]["crm_id"] == body["results"][0]["crm_id"]
+        assert web.post("/api/v1/invoices/create-in-crm", json={"numbers": []}).status_code == 422
 
 
 def test_scheduled_invoice_job_keeps_active_invoices_current(systems: Systems) -> None:

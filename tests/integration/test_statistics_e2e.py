@@ -6,13 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from couplet.engine.documents.statistics import NAME
-from couplet.web.app import create_app
 from couplet.wiring import Engine
 from tests.integration.conftest import Systems
-from tests.integration.engine_cli import cli, cli_json
+from tests.integration.engine_cli import cli, cli_json, engine_api
 from tests.integration.test_invoices_e2e import coupled_world, pay, posted_invoice, state
 
 
@@ -125,12 +122,8 @@ def test_update_statistics_for_one_customer(systems: Systems) -> None:
     stranger = systems.erp.create("customers", {"displayName": "Not coupled"})
     out = cli_json(systems, "statistics", "update", stranger["number"], code=1)
     assert f"Customer {stranger['number']} must be coupled" in out["customers"][0]["message"]
-    engine = systems.engine()
-    try:
-        with TestClient(create_app(engine)) as web:
-            r = web.post("/api/v1/statistics/update", json={"customer_numbers": [number]})
-            assert r.status_code == 200, r.text
-            assert r.json()["customers"][0]["result"] == "unchanged"
-            assert web.post("/api/v1/statistics/update").json()["failed"] == 0
-    finally:
-        engine.close()
+    with engine_api(systems) as web:
+        r = web.post("/api/v1/statistics/update", json={"customer_numbers": [number]})
+        assert r.status_code == 200, r.text
+        assert r.json()["customers"][0]["result"] == "unchanged"
+        assert web.post("/api/v1/statistics/update").json()["failed"] == 0
