@@ -3,6 +3,8 @@ port, a token, figures and the environment they were measured in."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import platform
 import socket
@@ -207,3 +209,28 @@ def engine_for(url: str, crm: str, erp: str, *features: str) -> Engine:
         url,
     )
     return open_engine(EngineSettings(database_url=url))
+
+
+def save_results(
+    benchmark: str,
+    parameters: dict[str, Any],
+    figures: dict[str, Any],
+    started: float,
+    postgres_url: str | None,
+) -> Path:
+    """Writes `bench/results/<benchmark>-<date>[-postgresql].json` with the figures, the
+    parameters and the environment they were measured in."""
+    result = {
+        "benchmark": benchmark,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "parameters": parameters,
+        "figures": figures,
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "environment": environment(postgres_url or "sqlite://"),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    suffix = "-postgresql" if postgres_url else ""
+    out = RESULTS / f"{benchmark}-{dt.date.today().isoformat()}{suffix}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
+    print(f"saved {out}")
+    return out

@@ -16,9 +16,7 @@ Results go to `bench/results/orders-<date>.json` (see bench/README.md).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import itertools
-import json
 import tempfile
 import time
 from contextlib import ExitStack
@@ -26,7 +24,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from harness import PROBE, RESULTS, Server, couplet, databases, engine_for, environment, report
+from harness import (
+    PROBE,
+    Server,
+    couplet,
+    databases,
+    engine_for,
+    report,
+    save_results,
+)
 from harness import figures as measured
 
 from couplet.engine.context import Context
@@ -72,19 +78,7 @@ def main() -> None:
         report("convert_orders", figures["convert_orders"])
         engine.close()
 
-    result = {
-        "benchmark": "orders",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "parameters": vars(args),
-        "figures": figures,
-        "total_seconds": round(time.perf_counter() - started, 1),
-        "environment": environment(args.postgres or "sqlite://"),
-    }
-    RESULTS.mkdir(exist_ok=True)
-    suffix = "-postgresql" if args.postgres else ""
-    out = RESULTS / f"orders-{dt.date.today().isoformat()}{suffix}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
-    print(f"saved {out}")
+    save_results("orders", vars(args), figures, started, args.postgres)
 
 
 def _arguments() -> argparse.Namespace:

@@ -20,8 +20,6 @@ Results go to `bench/results/sync-<date>.json` (see bench/README.md).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import tempfile
 import time
 import uuid
@@ -38,8 +36,8 @@ from harness import (
     Server,
     databases,
     engine_for,
-    environment,
     report,
+    save_results,
 )
 from harness import figures as measured
 
@@ -118,18 +116,7 @@ def main() -> None:
             report(key, figures[key])
             other.close()
 
-    result = {
-        "benchmark": "sync",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "parameters": vars(args),
-        "figures": figures,
-        "total_seconds": round(time.perf_counter() - started, 1),
-        "environment": environment(args.postgres or "sqlite://"),
-    }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"sync-{dt.date.today().isoformat()}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
-    print(f"saved {out}")
+    save_results("sync", vars(args), figures, started, args.postgres)
 
 
 def _arguments() -> argparse.Namespace:
