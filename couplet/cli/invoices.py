@@ -6,7 +6,10 @@ from typing import Annotated
 
 import typer
 
-from ..engine.documents.posted_invoices import create_in_crm, posted_invoices, with_couplings
+from ..engine.documents.posted_invoices import (
+    create_in_crm,
+    invoice_listing,
+)
 from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
 
 invoices_app = typer.Typer(
@@ -20,18 +23,7 @@ DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 def list_invoices(json_output: Json = False, database_url: DbUrl = None) -> None:
     """Posted ERP invoices and the CRM invoice each is coupled to (if any)."""
     with engine_session(database_url) as engine:
-        ctx = engine.context()
-        rows = [
-            {
-                "erp_id": r.id,
-                "number": r.values.get("number"),
-                "customer_number": r.values.get("customerNumber"),
-                "total": str(r.values.get("totalAmountIncludingTax")),
-                "status": r.values.get("status"),
-                "crm_id": c.crm_id if c else None,
-            }
-            for r, c in with_couplings(ctx, posted_invoices(ctx))
-        ]
+        rows = invoice_listing(engine.context())
     if json_output:
         print_json(rows)
         return

@@ -9,7 +9,7 @@ import typer
 from ..engine import shapes
 from ..engine.documents.order_notes import run_notes
 from ..engine.documents.order_status import run_status
-from ..engine.documents.orders import create_orders, submitted_orders
+from ..engine.documents.orders import create_orders, submitted_listing, submitted_orders
 from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
 
 orders_app = typer.Typer(
@@ -23,15 +23,7 @@ DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 def list_orders(json_output: Json = False, database_url: DbUrl = None) -> None:
     """CRM orders submitted to the back office and not yet created in the ERP."""
     with engine_session(database_url) as engine:
-        rows = [
-            {
-                "crm_id": r.id,
-                "order_number": r.values.get("ordernumber"),
-                "name": r.values.get("name"),
-                "total": str(r.values.get("totalamount")),
-            }
-            for r in submitted_orders(engine.context())
-        ]
+        rows = submitted_listing(engine.context())
     if json_output:
         print_json(rows)
         return

@@ -138,3 +138,16 @@ FLOW = document_flow(
     waiting=submitted_orders,
     process=create_orders,
 )
+
+
+def submitted_listing(ctx: Context) -> list[dict[str, object]]:
+    """The submitted orders as the CLI (`--json`) and the REST API list them."""
+    return [
+        {
+            "crm_id": r.id,
+            "order_number": r.values.get("ordernumber"),
+            "name": r.values.get("name"),
+            "total": str(r.values.get("totalamount")),
+        }
+        for r in submitted_orders(ctx)
+    ]

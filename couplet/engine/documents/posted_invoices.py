@@ -70,3 +70,19 @@ def create_in_crm(ctx: Context, numbers: Sequence[str]) -> tuple[list[JobLog], l
             result.created = True
             result.message = f"CRM invoice {result.crm_id} created."
     return jobs, list(results.values())
+
+
+def invoice_listing(ctx: Context) -> list[dict[str, object]]:
+    """Posted invoices and their CRM invoices as the CLI (`--json`) and the REST API list
+    them."""
+    return [
+        {
+            "erp_id": r.id,
+            "number": r.values.get("number"),
+            "customer_number": r.values.get("customerNumber"),
+            "total": str(r.values.get("totalAmountIncludingTax")),
+            "status": r.values.get("status"),
+            "crm_id": c.crm_id if c else None,
+        }
+        for r, c in with_couplings(ctx, posted_invoices(ctx))
+    ]

@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from ...engine.documents.posted_invoices import create_in_crm, posted_invoices, with_couplings
+from ...engine.documents.posted_invoices import (
+    create_in_crm,
+    invoice_listing,
+)
 from ..deps import ContextDep
 
 router = APIRouter(tags=["invoices"])
@@ -19,16 +22,7 @@ class CreateIn(BaseModel):
 
 @router.get("/invoices", summary="Posted ERP invoices and their CRM invoices")
 def list_invoices(ctx: ContextDep) -> list[dict[str, Any]]:
-    return [
-        {
-            "erp_id": r.id,
-            "number": r.values.get("number"),
-            "customer_number": r.values.get("customerNumber"),
-            "status": r.values.get("status"),
-            "crm_id": c.crm_id if c else None,
-        }
-        for r, c in with_couplings(ctx, posted_invoices(ctx))
-    ]
+    return invoice_listing(ctx)
 
 
 @router.post("/invoices/create-in-crm", summary="Create CRM invoices for posted ERP invoices")

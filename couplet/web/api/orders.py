@@ -12,7 +12,7 @@ from ...engine import shapes
 from ...engine.documents.lines import sales_setup
 from ...engine.documents.order_notes import run_notes
 from ...engine.documents.order_status import run_status
-from ...engine.documents.orders import create_orders, submitted_orders
+from ...engine.documents.orders import create_orders, submitted_listing
 from ..deps import ContextDep
 
 router = APIRouter(tags=["sales orders"])
@@ -24,15 +24,7 @@ class CreateIn(BaseModel):
 
 @router.get("/orders/submitted", summary="CRM orders submitted and not yet in the ERP")
 def submitted(ctx: ContextDep) -> list[dict[str, Any]]:
-    return [
-        {
-            "crm_id": r.id,
-            "order_number": r.values.get("ordernumber"),
-            "name": r.values.get("name"),
-            "total": str(r.values.get("totalamount")),
-        }
-        for r in submitted_orders(ctx)
-    ]
+    return submitted_listing(ctx)
 
 
 @router.post("/orders/create", summary="Create ERP sales orders for submitted CRM orders")
