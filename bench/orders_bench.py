@@ -36,9 +36,9 @@ from harness import (
 from harness import figures as measured
 
 from couplet.engine.context import Context
-from couplet.engine.documents.lines import sales_setup
-from couplet.engine.documents.orders import create_orders, submitted_orders
 from couplet.engine.model import Condition, Op, Ref
+from couplet.flows.builders.lines import sales_setup
+from couplet.flows.orders.creation import create_orders, submitted_orders
 
 
 def main() -> None:

@@ -24,14 +24,16 @@ from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredenti
 from .engine import catalogue, runs
 from .engine.connection import Connection, Features
 from .engine.context import Context
-from .engine.documents import availability, order_integration
-from .engine.documents.lines import SalesSetup, sales_setup
-from .engine.documents.registry import FLOWS, flow_of_kind
 from .engine.errors import ConfigError, CoupletError, MappingError, UnknownMappingError
 from .engine.model import Condition, Direction, Op, TableMapping
 from .engine.runner import RunOptions, synchronize
 from .engine.schedule import JobEntry, JobStatus, RunOutcome, wake
 from .engine.wake import has_work
+from .flows import availability
+from .flows.builders.lines import SalesSetup, sales_setup
+from .flows.orders import integration as order_integration
+from .flows.page_steps import LINES_WITH_DOCUMENT, PAGE_STEPS
+from .flows.registry import FLOWS, flow_of_kind
 from .jobs.procrastinate_backend import ProcrastinateBackend, conninfo
 from .jobs.worker import Worker
 from .settings import EngineSettings
@@ -313,6 +315,8 @@ class Engine:
             options=self.crm,
             blanks=self._blanks(mappings),
             features=connection.features,
+            page_steps=PAGE_STEPS,
+            lines_with_document=LINES_WITH_DOCUMENT,
         )
 
     def _blanks(self, mappings: dict[str, TableMapping]) -> dict[str, str]:

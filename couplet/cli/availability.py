@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..engine import shapes
-from ..engine.documents.availability import update_availability
+from ..flows.availability import update_availability
 from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json
 
 availability_app = typer.Typer(

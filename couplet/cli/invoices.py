@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..engine.documents.posted_invoices import (
-    create_in_crm,
-    invoice_listing,
-)
+from ..flows.invoices.posted import create_in_crm, invoice_listing
 from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
 
 invoices_app = typer.Typer(

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from ..engine import shapes
-from ..engine.documents.order_notes import run_notes
-from ..engine.documents.order_status import run_status
-from ..engine.documents.orders import create_orders, submitted_listing, submitted_orders
+from ..flows.orders.creation import create_orders, submitted_listing, submitted_orders
+from ..flows.orders.notes import run_notes
+from ..flows.orders.status import run_status
 from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
 
 orders_app = typer.Typer(

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ..engine.documents.lines import sales_setup
-from ..engine.documents.quotes import process_quotes, summary, waiting_quotes
+from ..flows.builders.lines import sales_setup
+from ..flows.quotes.processing import process_quotes, summary, waiting_quotes
 from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
 
 quotes_app = typer.Typer(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..engine.documents.statistics import update_customers
+from ..flows.statistics import update_customers
 from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
 
 statistics_app = typer.Typer(

@@ -7,13 +7,18 @@ synchronization and the manual actions, so none of them reaches for globals or t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .connection import Features
 from .errors import UnknownMappingError
-from .model import JobLog, Side, TableMapping
+from .model import JobLog, Row, Side, TableMapping
+from .plan import PassSettings
 from .ports import Clock, OptionPort, RecordPort, StatePort
+
+# Writes one page of a mapping whose rows a flow transfers itself (posted invoices with their
+# lines), in place of the runner's generic page step.
+PageStep = Callable[["Context", JobLog, PassSettings, Sequence[Row]], None]
 
 
 def new_id() -> str:
@@ -37,6 +42,15 @@ class Context:
     on_page: Callable[[JobLog], None] | None = None
     # The connection's switches (sales order integration changes how invoices total up).
     features: Features = field(default_factory=Features)
+    # Page steps of the flows above the engine, by mapping name; injected by the composition
+    # root so the engine never imports a flow.
+    page_steps: Mapping[str, PageStep] = field(default_factory=dict)
+    # Line mappings that only travel with their document: never synchronized alone.
+    lines_with_document: frozenset[str] = frozenset()
+
+    def page_step(self, mapping: TableMapping) -> PageStep | None:
+        """The flow's page step for this mapping (or the clone of one), if any."""
+        return self.page_steps.get(mapping.parent or mapping.name)
 
     def port(self, side: Side) -> RecordPort:
         return self.erp if side is Side.ERP else self.crm

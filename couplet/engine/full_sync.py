@@ -15,7 +15,6 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from .context import Context
-from .documents.page_steps import LINES_WITH_DOCUMENT, page_step
 from .matching import match_and_couple
 from .model import (
     Direction,
@@ -32,10 +31,10 @@ from .watermarks import merged
 
 
 def recommend(ctx: Context, mapping: TableMapping) -> Recommendation:
-    if mapping.name in LINES_WITH_DOCUMENT:
+    if mapping.name in ctx.lines_with_document:
         return Recommendation.NO_RECORDS  # they go with their documents
     erp = ctx.erp.count(mapping.erp_table, mapping.erp_filter)
-    if page_step(mapping) is not None:
+    if ctx.page_step(mapping) is not None:
         # Documents are pushed, never matched: the CRM has no other source of them.
         return Recommendation.FULL_SYNCHRONIZATION if erp else Recommendation.NO_RECORDS
     if mapping.option_mapping:

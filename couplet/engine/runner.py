@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from .apply import apply_plan
 from .context import Context
-from .documents.page_steps import page_step
 from .echo import suppression
 from .errors import MappingError
 from .mapping import dependency_order
@@ -102,7 +101,7 @@ def run_pass(
     )
     synced: list[str] = []
     # Document mappings (posted invoices) write their pages themselves.
-    step = page_step(mapping)
+    step = ctx.page_step(mapping)
     try:
         for page in _pages(ctx, mapping, pass_direction, options, started):
             if step is None:

@@ -8,10 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from couplet.engine.documents.availability import (
-    update_availability,
-    with_inventory_field,
-)
 from couplet.engine.model import (
     Condition,
     Coupling,
@@ -24,6 +20,7 @@ from couplet.engine.model import (
 )
 from couplet.engine.table_rules import latest_rates, precision
 from couplet.engine.transforms import apply
+from couplet.flows.availability import update_availability, with_inventory_field
 
 from .world import TO, World, counts
 

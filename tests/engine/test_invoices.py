@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from couplet.engine.documents.invoice_status import payment_state, state_steps
-from couplet.engine.documents.invoices import totals
-from couplet.engine.documents.statistics import statistics_values
 from couplet.engine.model import Ref, Row
+from couplet.flows.invoices.pages import totals
+from couplet.flows.invoices.status import payment_state, state_steps
+from couplet.flows.statistics import statistics_values
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

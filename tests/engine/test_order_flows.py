@@ -12,12 +12,12 @@ import pytest
 from couplet.connectors.memory import MemoryRecordPort
 from couplet.engine.context import Context
 from couplet.engine.couplings import new_coupling
-from couplet.engine.documents.lines import SalesSetup, document_lines
-from couplet.engine.documents.order_notes import run_notes
-from couplet.engine.documents.order_status import run_status
 from couplet.engine.errors import RecordError
 from couplet.engine.model import Direction, FieldMapping, Ref, Row, Side, TableMapping
 from couplet.engine.runner import synchronize
+from couplet.flows.builders.lines import SalesSetup, document_lines
+from couplet.flows.orders.notes import run_notes
+from couplet.flows.orders.status import run_status
 from couplet.testing.clock import FakeClock
 from couplet.testing.memory_state import MemoryStatePort
 

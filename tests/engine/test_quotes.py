@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from couplet.connectors.memory import ActionHandler, MemoryRecordPort
 from couplet.engine.context import Context
 from couplet.engine.couplings import new_coupling
-from couplet.engine.documents.lines import SalesSetup
-from couplet.engine.documents.quote_link import MAPPING
-from couplet.engine.documents.quotes import WON_MARKER, process_quotes, waiting_quotes
 from couplet.engine.model import Ref, Row, Side
 from couplet.engine.ports import WriteResult
+from couplet.flows.builders.lines import SalesSetup
+from couplet.flows.quotes.link import MAPPING
+from couplet.flows.quotes.processing import WON_MARKER, process_quotes, waiting_quotes
 from couplet.testing.clock import FakeClock
 from couplet.testing.memory_state import MemoryStatePort
 

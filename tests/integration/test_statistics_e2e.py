@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from couplet.engine.documents.statistics import NAME
+from couplet.flows.statistics import NAME
 from couplet.wiring import Engine
 from tests.integration.conftest import Systems
 from tests.integration.engine_cli import cli, cli_json, engine_api

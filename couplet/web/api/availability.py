@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from ...engine import shapes
-from ...engine.documents.availability import update_availability
+from ...flows.availability import update_availability
 from ..deps import ContextDep
 
 router = APIRouter(tags=["availability"])

@@ -7,10 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from ...engine.documents.posted_invoices import (
-    create_in_crm,
-    invoice_listing,
-)
+from ...flows.invoices.posted import create_in_crm, invoice_listing
 from ..deps import ContextDep
 
 router = APIRouter(tags=["invoices"])

@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ...engine import shapes
-from ...engine.documents.lines import sales_setup
-from ...engine.documents.order_notes import run_notes
-from ...engine.documents.order_status import run_status
-from ...engine.documents.orders import create_orders, submitted_listing
+from ...flows.builders.lines import sales_setup
+from ...flows.orders.creation import create_orders, submitted_listing
+from ...flows.orders.notes import run_notes
+from ...flows.orders.status import run_status
 from ..deps import ContextDep
 
 router = APIRouter(tags=["sales orders"])

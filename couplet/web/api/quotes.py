@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ...engine.documents.lines import sales_setup
-from ...engine.documents.quotes import process_quotes, summary, waiting_quotes
+from ...flows.builders.lines import sales_setup
+from ...flows.quotes.processing import process_quotes, summary, waiting_quotes
 from ..deps import ContextDep
 
 router = APIRouter(tags=["quotes"])

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ...engine.documents.statistics import update_customers
+from ...flows.statistics import update_customers
 from ..deps import ContextDep
 
 router = APIRouter(tags=["statistics"])

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..context import Context
-from ..errors import RecordError
-from ..model import Ref, Row
-from ..transfer import reference_key
+from ...engine.context import Context
+from ...engine.errors import RecordError
+from ...engine.model import Ref, Row
+from ...engine.transfer import reference_key
 
 DESCRIPTION_LENGTH = 100  # Business Central's Sales Line Description
 

@@ -13,17 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..context import Context
-from ..couplings import changed_since_sync, mark_success, new_coupling
-from ..model import Condition, Coupling, Direction, JobLog, Op, Ref, Row, Side
-from ..transfer import reference_key
-from .coupled_orders import (
-    changed_since_run,
-    record_failure,
-    rows_by_parent,
-    run_over_orders,
-)
-from .flow import Flow
+from ...engine.context import Context
+from ...engine.couplings import changed_since_sync, mark_success, new_coupling
+from ...engine.model import Condition, Coupling, Direction, JobLog, Op, Ref, Row, Side
+from ...engine.transfer import reference_key
+from ..flow import Flow
+from .coupled import changed_since_run, record_failure, rows_by_parent, run_over_orders
 
 NAME = "SALES ORDER NOTES"
 NOTES = "ORDER NOTES"

@@ -7,10 +7,10 @@ to be created in the ERP: they would be stranded, submitted and read-only in the
 
 from __future__ import annotations
 
-from ..context import Context
-from ..errors import ConfigError
-from ..ports import RecordPort
-from .orders import submitted_orders
+from ...engine.context import Context
+from ...engine.errors import ConfigError
+from ...engine.ports import RecordPort
+from .creation import submitted_orders
 
 FLAG = "issopintegrationenabled"
 SHOWN = 5  # order numbers named in the refusal

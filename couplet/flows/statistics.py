@@ -16,8 +16,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..context import Context
-from ..model import (
+from ..engine.context import Context
+from ..engine.model import (
     Condition,
     Coupling,
     Direction,
@@ -29,10 +29,10 @@ from ..model import (
     Side,
     Watermarks,
 )
-from ..transfer import differences
-from ..watermarks import advance, candidates
+from ..engine.transfer import differences
+from ..engine.watermarks import advance, candidates
 from .flow import Flow
-from .invoice_status import INVOICE_MAPPING, refresh_status
+from .invoices.status import INVOICE_MAPPING, refresh_status
 
 NAME = "CRM STATISTICS JOB"
 JOB_MAPPING = "CUSTOMER STATISTICS"

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..context import Context
-from ..model import Condition, Op, Row
+from ...engine.context import Context
+from ...engine.model import Condition, Op, Row
 
 INVOICE_MAPPING = "POSTEDSALESINV-INV"
 ACTIVE, PAID = 0, 2

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..context import Context
-from ..errors import RecordError
-from ..model import Condition, Op, Ref, Row
+from ...engine.context import Context
+from ...engine.errors import RecordError
+from ...engine.model import Condition, Op, Ref, Row
 
 # The couplings of ERP quotes with CRM quotes (the name of the quote processing job too).
 MAPPING = "SALESQUOTE-QUOTE"

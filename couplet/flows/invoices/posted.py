@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..context import Context
-from ..manual import create_in
-from ..model import Condition, Coupling, JobLog, Op, Row, Side
-from .invoice_status import INVOICE_MAPPING as MAPPING
+from ...engine.context import Context
+from ...engine.manual import create_in
+from ...engine.model import Condition, Coupling, JobLog, Op, Row, Side
+from .status import INVOICE_MAPPING as MAPPING
 
 
 @dataclass

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..apply import apply_plan
-from ..context import Context
-from ..couplings import new_coupling
-from ..errors import MappingError, RecordError
-from ..model import Condition, Direction, JobError, JobLog, Op, Ref, Row
-from ..plan import Action, Decision, PassSettings, decide
-from ..transfer import Translations
-from .invoice_lines import LINE_MAPPING, LinePlan, ensure_prices, invoice_lines, plan_lines
-from .invoice_status import ACTIVE, INVOICE_MAPPING, refresh_status
+from ...engine.apply import apply_plan
+from ...engine.context import Context
+from ...engine.couplings import new_coupling
+from ...engine.errors import MappingError, RecordError
+from ...engine.model import Condition, Direction, JobError, JobLog, Op, Ref, Row
+from ...engine.plan import Action, Decision, PassSettings, decide
+from ...engine.transfer import Translations
+from .lines import LINE_MAPPING, LinePlan, ensure_prices, invoice_lines, plan_lines
+from .status import ACTIVE, INVOICE_MAPPING, refresh_status
 
 MAPPING = INVOICE_MAPPING
 CANNOT = "The invoice cannot be created in the CRM"

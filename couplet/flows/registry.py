@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from . import availability, order_notes, order_status, orders, quotes, statistics
+from . import availability, statistics
 from .flow import Flow
+from .orders import creation as orders
+from .orders import notes as order_notes
+from .orders import status as order_status
+from .quotes import processing as quotes
 
 FLOWS: tuple[Flow, ...] = (
     orders.FLOW,

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..context import Context
-from ..errors import RecordError
-from ..model import Condition, Coupling, Direction, Op, Ref, Row, Side
-from ..transfer import Translations, transfer
+from ...engine.context import Context
+from ...engine.errors import RecordError
+from ...engine.manual import create_in
+from ...engine.model import Condition, Coupling, Direction, Op, Ref, Row, Side
+from ...engine.transfer import Translations, transfer
 
 LINE_MAPPING = "POSTEDSALESLINE-INV"
 CENT = Decimal("0.01")
@@ -149,9 +150,6 @@ def _product_on_the_fly(ctx: Context, mapping: str, erp_id: str) -> tuple[Coupli
     within = (*table_mapping.erp_filter, Condition("id", Op.EQ, erp_id))
     if not ctx.erp.count(table_mapping.erp_table, within):
         return None, f"it is outside the {mapping} mapping's filter"
-    # Imported here: manual runs the runner, which reaches this module via the registry.
-    from ..manual import create_in
-
     jobs, _ = create_in(ctx, mapping, Side.CRM, [erp_id])
     errors = [e.message for job in jobs for e in ctx.state.job_errors(job.id)]
     coupling = ctx.state.couplings_by_erp(mapping, [erp_id]).get(erp_id)

@@ -16,16 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..context import Context
-from ..couplings import new_coupling
-from ..model import Condition, Coupling, Direction, JobLog, Op, Ref, Row
-from .coupled_orders import (
-    changed_since_run,
-    record_failure,
-    rows_by_parent,
-    run_over_orders,
-)
-from .flow import Flow
+from ...engine.context import Context
+from ...engine.couplings import new_coupling
+from ...engine.model import Condition, Coupling, Direction, JobLog, Op, Ref, Row
+from ..flow import Flow
+from .coupled import changed_since_run, record_failure, rows_by_parent, run_over_orders
 
 NAME = "SALES ORDER STATUS"
 POSTS = "ORDER POSTS"

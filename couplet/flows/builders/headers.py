@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..context import Context
-from ..errors import RecordError
-from ..model import Ref
-from ..transfer import reference_key
+from ...engine.context import Context
+from ...engine.errors import RecordError
+from ...engine.model import Ref
+from ...engine.transfer import reference_key
 
 ADDRESS = {
     "line1": "AddressLine1",

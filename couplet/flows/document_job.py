@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from ..connection import Features
-from ..context import Context
-from ..errors import RecordError
-from ..model import Direction, JobError, JobLog, Row
+from ..engine.connection import Features
+from ..engine.context import Context
+from ..engine.errors import RecordError
+from ..engine.model import Direction, JobError, JobLog, Row
+from .builders.lines import SalesSetup, sales_setup
 from .flow import Flow
-from .lines import SalesSetup, sales_setup
 
 Counter = Literal["inserted", "modified", "unchanged"]
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ..context import Context
-from ..couplings import new_coupling
-from ..errors import RecordError
-from ..model import Condition, Op, Row
-from .headers import QUOTE, document_header
-from .lines import SalesSetup, document_lines, freight_lines
-from .quote_link import MAPPING, archive_quote
+from ...engine.context import Context
+from ...engine.couplings import new_coupling
+from ...engine.errors import RecordError
+from ...engine.model import Condition, Op, Row
+from ..builders.headers import QUOTE, document_header
+from ..builders.lines import SalesSetup, document_lines, freight_lines
+from .link import MAPPING, archive_quote
 
 ACTIVE, WON, CLOSED = 1, 2, 3  # CRM quote states (protocols.md §A3)
 REVISED = 7  # the status of a closed quote replaced by a revision

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..context import Context
-from ..couplings import new_coupling
-from ..errors import RecordError
-from ..model import Condition, JobLog, Op, Row
-from .document_job import Counter, DocumentResult, document_flow, run_documents
-from .headers import ORDER, document_header
-from .lines import SalesSetup, document_lines, freight_lines
-from .quote_link import link_new_order
+from ...engine.context import Context
+from ...engine.couplings import new_coupling
+from ...engine.errors import RecordError
+from ...engine.model import Condition, JobLog, Op, Row
+from ..builders.headers import ORDER, document_header
+from ..builders.lines import SalesSetup, document_lines, freight_lines
+from ..document_job import Counter, DocumentResult, document_flow, run_documents
+from ..quotes.link import link_new_order
 
 MAPPING = "SALESORDER-ORDER"
 SUBMITTED = 1

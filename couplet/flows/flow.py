@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..connection import Features
-from ..context import Context
-from ..model import JobLog
+from ..engine.connection import Features
+from ..engine.context import Context
+from ..engine.model import JobLog
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 
-from ..context import Context
-from ..model import Condition, Coupling, Direction, Filter, JobError, JobLog, Op, Row
-from ..ports import RecordPort
-from ..transfer import reference_key
+from ...engine.context import Context
+from ...engine.model import Condition, Coupling, Direction, Filter, JobError, JobLog, Op, Row
+from ...engine.ports import RecordPort
+from ...engine.transfer import reference_key
 
 MAPPING = "SALESORDER-ORDER"
 # Ids per `in` filter: each becomes an OR'ed equality in the URL, so keep URLs short.

@@ -19,22 +19,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..context import Context
-from ..couplings import new_coupling
-from ..errors import RecordError
-from ..model import Condition, JobLog, Op, Row
-from . import orders
-from .document_job import Counter, DocumentResult, document_flow, run_documents
-from .lines import SalesSetup
-from .quote_documents import (
-    ACTIVE,
-    WON,
-    ErpQuoteError,
-    Outcome,
-    ensure_erp_quote,
-    release_quote,
-)
-from .quote_link import MAPPING, link_to_quote
+from ...engine.context import Context
+from ...engine.couplings import new_coupling
+from ...engine.errors import RecordError
+from ...engine.model import Condition, JobLog, Op, Row
+from ..builders.lines import SalesSetup
+from ..document_job import Counter, DocumentResult, document_flow, run_documents
+from ..orders import creation as orders
+from .documents import ACTIVE, WON, ErpQuoteError, Outcome, ensure_erp_quote, release_quote
+from .link import MAPPING, link_to_quote
 
 WON_MARKER = "SALESQUOTE-QUOTE-WON"
 STATES = {0: "Draft", ACTIVE: "Active", WON: "Won", 3: "Closed"}

@@ -18,11 +18,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..context import Context
-from ..errors import SyncError
-from ..model import Direction, JobLog
-from ..runner import RunOptions, synchronize
-from ..transfer import reference_key
+from ..engine.context import Context
+from ..engine.errors import SyncError
+from ..engine.model import Direction, JobLog
+from ..engine.runner import RunOptions, synchronize
+from ..engine.transfer import reference_key
 from .flow import Flow
 
 MAPPING = "ITEM-PRODUCT"
