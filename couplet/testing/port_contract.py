@@ -1,0 +1,271 @@
+"""One contract for every `RecordPort`: the memory fake and the real connectors alike.
+
+The engine relies on behaviour the protocol's signatures cannot say (pages oldest first, a
+closed modified-since bound, missing ids absent rather than errors, one result per row in
+order). The memory port used by the engine's tests once drifted from the connectors, so
+the same checks run against all of them: subclass `RecordPortContract` in a test module
+and give it a `subject` fixture that yields a `PortUnderTest`.
+
+Modified stamps are driven by the subject's `FakeClock` (given to the reference services
+too), so a test can put rows at known, distinct times without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from couplet.engine.model import Condition, Op, Row
+from couplet.engine.ports import RecordPort, WriteResult
+
+from .clock import FakeClock
+
+
+@dataclass(frozen=True)
+class ActionCall:
+    """The arguments of one `RecordPort.act` call."""
+
+    action: str
+    table: str | None = None
+    row_id: str | None = None
+    body: Mapping[str, object] | None = None
+
+
+@dataclass
+class PortUnderTest:
+    """A port and what the contract needs to know about one of its tables.
+
+    `table` must be empty when the test starts. `make_row(n, tag)` gives the values of a
+    valid new row: `label_field` set to a text unique to `n`, `filter_field` set to `tag`
+    (one of `tags`, two distinct valid values). `bad_values` are values the system refuses,
+    on insert and on update. `missing_id` has the shape of an id but names no row. Actions
+    are prepared on demand (they may create the rows they act on): `good_action` is one the
+    system carries out, `failing_action` one it refuses.
+    """
+
+    port: RecordPort
+    clock: FakeClock
+    table: str
+    label_field: str
+    filter_field: str
+    tags: tuple[object, object]
+    make_row: Callable[[int, object], dict[str, object]]
+    bad_values: dict[str, object]
+    missing_id: str
+    good_action: Callable[[], ActionCall]
+    failing_action: Callable[[], ActionCall]
+
+
+def _all(subject: PortUnderTest, **query: object) -> list[Row]:
+    return [row for page in subject.port.query(subject.table, **query) for row in page]  # type: ignore[arg-type]
+
+
+def _stored(results: list[WriteResult]) -> list[Row]:
+    rows = [r.row for r in results]
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert all(row is not None for row in rows)
+    return [row for row in rows if row is not None]
+
+
+def _insert_one_by_one(subject: PortUnderTest, count: int) -> list[Row]:
+    """Inserts `count` rows, one second apart, tagged alternately with the two tags."""
+    rows = []
+    for n in range(count):
+        subject.clock.advance()
+        values = subject.make_row(n, subject.tags[n % 2])
+        rows += _stored(subject.port.insert_many(subject.table, [values]))
+    return rows
+
+
+def _label(n: int, subject: PortUnderTest) -> object:
+    return subject.make_row(n, subject.tags[0])[subject.label_field]
+
+
+class RecordPortContract:
+    """The checks; a test class inheriting these needs a `subject` fixture."""
+
+    # ---- query ---------------------------------------------------------------------------
+
+    def test_an_empty_table_reads_as_one_empty_page(self, subject: PortUnderTest) -> None:
+        assert list(subject.port.query(subject.table)) == [[]]
+
+    def test_pages_respect_the_size_and_come_oldest_modification_first(
+        self, subject: PortUnderTest
+    ) -> None:
+        rows = _insert_one_by_one(subject, 7)
+        # Touching two early rows makes them the newest: order is by modification, not id
+        # or creation.
+        for touched in (rows[0], rows[3]):
+            subject.clock.advance()
+            change = {subject.label_field: f"{_label(0, subject)} touched {touched.id[:8]}"}
+            _stored(subject.port.update_many(subject.table, [(touched.id, change)]))
+
+        pages = list(subject.port.query(subject.table, page_size=3))
+
+        assert [len(page) for page in pages] == [3, 3, 1]
+        got = [row.id for page in pages for row in page]
+        expected = [r.id for r in rows if r.id not in (rows[0].id, rows[3].id)]
+        assert got == [*expected, rows[0].id, rows[3].id]
+        stamps = [row.modified_on for page in pages for row in page]
+        assert stamps == sorted(stamps) and len(set(stamps)) == 7
+
+    def test_a_full_last_page_is_not_followed_by_an_empty_one(
+        self, subject: PortUnderTest
+    ) -> None:
+        _insert_one_by_one(subject, 4)
+        assert [len(page) for page in subject.port.query(subject.table, page_size=2)] == [2, 2]
+
+    def test_modified_bounds_are_both_closed(self, subject: PortUnderTest) -> None:
+        first, middle, last = _insert_one_by_one(subject, 3)
+        t = middle.modified_on
+        assert first.modified_on < t < last.modified_on
+
+        def ids(**bounds: object) -> list[str]:
+            return [row.id for row in _all(subject, **bounds)]
+
+        # A row modified exactly at the watermark is read again, never lost.
+        assert ids(modified_from=t) == [middle.id, last.id]
+        assert ids(modified_until=t) == [first.id, middle.id]
+        assert ids(modified_from=t, modified_until=t) == [middle.id]
+        assert ids(modified_from=last.modified_on + (last.modified_on - t)) == []
+
+    def test_filters_select_rows_and_combine_with_the_modified_bound(
+        self, subject: PortUnderTest
+    ) -> None:
+        rows = _insert_one_by_one(subject, 5)
+        first_tag, second_tag = subject.tags
+        by_tag = {tag: [r.id for n, r in enumerate(rows) if subject.tags[n % 2] == tag]
+                  for tag in subject.tags}
+
+        def ids(*conditions: Condition, **bounds: object) -> list[str]:
+            return [row.id for row in _all(subject, filters=conditions, **bounds)]
+
+        field = subject.filter_field
+        assert ids(Condition(field, Op.EQ, first_tag)) == by_tag[first_tag]
+        assert ids(Condition(field, Op.NE, first_tag)) == by_tag[second_tag]
+        assert ids(Condition(field, Op.IN, (first_tag, second_tag))) == [r.id for r in rows]
+        assert ids(Condition(field, Op.EQ, second_tag), modified_from=rows[2].modified_on) == [
+            rows[3].id
+        ]
+        label = rows[4].values[subject.label_field]
+        assert ids(Condition(subject.label_field, Op.EQ, label)) == [rows[4].id]
+
+    # ---- get_many ------------------------------------------------------------------------
+
+    def test_get_many_reads_in_bulk_and_leaves_missing_ids_out(
+        self, subject: PortUnderTest
+    ) -> None:
+        rows = _insert_one_by_one(subject, 3)
+        wanted = [rows[2].id, subject.missing_id, rows[0].id, rows[2].id]
+
+        got = subject.port.get_many(subject.table, wanted)
+
+        assert set(got) == {rows[0].id, rows[2].id}
+        assert all(row.id == key for key, row in got.items())
+        assert got[rows[0].id].values[subject.label_field] == _label(0, subject)
+        assert got[rows[0].id].modified_on == rows[0].modified_on
+        assert subject.port.get_many(subject.table, [subject.missing_id]) == {}
+        assert subject.port.get_many(subject.table, []) == {}
+
+    # ---- writes --------------------------------------------------------------------------
+
+    def test_insert_answers_in_order_and_a_bad_row_fails_alone(
+        self, subject: PortUnderTest
+    ) -> None:
+        subject.clock.advance()
+        good = [subject.make_row(n, subject.tags[0]) for n in range(3)]
+        bad = {**subject.make_row(9, subject.tags[0]), **subject.bad_values}
+
+        results = subject.port.insert_many(subject.table, [good[0], bad, good[1], good[2]])
+
+        assert [r.ok for r in results] == [True, False, True, True]
+        assert results[1].error and results[1].row is None
+        stored = [r.row for r in results if r.row is not None]
+        assert [row.values[subject.label_field] for row in stored] == [
+            _label(n, subject) for n in range(3)
+        ]
+        assert all(row.modified_on == subject.clock.now for row in stored)
+        assert set(subject.port.get_many(subject.table, [row.id for row in stored])) == {
+            row.id for row in stored
+        }
+        assert subject.port.count(subject.table) == 3
+
+    def test_update_answers_in_order_with_per_row_errors(self, subject: PortUnderTest) -> None:
+        first, second, third = _insert_one_by_one(subject, 3)
+        subject.clock.advance()
+        renamed = {subject.label_field: "renamed"}
+
+        results = subject.port.update_many(
+            subject.table,
+            [
+                (first.id, renamed),
+                (subject.missing_id, renamed),
+                (second.id, subject.bad_values),
+                (third.id, {subject.filter_field: subject.tags[1]}),
+            ],
+        )
+
+        assert [r.ok for r in results] == [True, False, False, True]
+        assert results[1].error and results[2].error
+        updated = _stored([results[0], results[3]])
+        # An update writes only the given fields and answers the whole row as stored.
+        assert updated[0].values[subject.label_field] == "renamed"
+        assert updated[0].values[subject.filter_field] == first.values[subject.filter_field]
+        assert updated[1].values[subject.filter_field] == subject.tags[1]
+        assert updated[1].values[subject.label_field] == _label(2, subject)
+        assert all(row.modified_on == subject.clock.now for row in updated)
+        now = subject.port.get_many(subject.table, [first.id, second.id, third.id])
+        assert now[first.id].values[subject.label_field] == "renamed"
+        assert now[second.id].values == second.values  # the refused change left no trace
+        assert now[second.id].modified_on == second.modified_on
+        # A missing row is reported, never created.
+        assert subject.port.get_many(subject.table, [subject.missing_id]) == {}
+        assert subject.port.count(subject.table) == 3
+
+    def test_delete_answers_in_order_with_per_row_errors(self, subject: PortUnderTest) -> None:
+        first, second, third = _insert_one_by_one(subject, 3)
+
+        results = subject.port.delete_many(
+            subject.table, [first.id, subject.missing_id, third.id]
+        )
+
+        assert [r.ok for r in results] == [True, False, True]
+        assert results[1].error
+        assert list(subject.port.get_many(subject.table, [first.id, second.id, third.id])) == [
+            second.id
+        ]
+        again = subject.port.delete_many(subject.table, [first.id])
+        assert not again[0].ok and again[0].error
+
+    # ---- count ---------------------------------------------------------------------------
+
+    def test_count_with_and_without_filters(self, subject: PortUnderTest) -> None:
+        assert subject.port.count(subject.table) == 0
+        _insert_one_by_one(subject, 5)
+        field = subject.filter_field
+        first_tag, second_tag = subject.tags
+
+        assert subject.port.count(subject.table) == 5
+        assert subject.port.count(subject.table, (Condition(field, Op.EQ, first_tag),)) == 3
+        assert subject.port.count(subject.table, (Condition(field, Op.NE, first_tag),)) == 2
+        both = (Condition(field, Op.IN, (first_tag, second_tag)),)
+        assert subject.port.count(subject.table, both) == 5
+        label = (Condition(subject.label_field, Op.EQ, _label(1, subject)),)
+        assert subject.port.count(subject.table, label) == 1
+
+    # ---- act -----------------------------------------------------------------------------
+
+    def test_an_action_is_carried_out_and_a_refusal_is_an_error(
+        self, subject: PortUnderTest
+    ) -> None:
+        done = _act(subject.port, subject.good_action())
+        assert done.ok, done.error
+        assert done.data is not None
+
+        refused = _act(subject.port, subject.failing_action())
+        assert not refused.ok and refused.error
+        assert refused.row is None
+
+
+def _act(port: RecordPort, call: ActionCall) -> WriteResult:
+    return port.act(call.action, table=call.table, row_id=call.row_id, body=call.body)

@@ -1,0 +1,144 @@
+"""The three record ports the contract runs against, each over a fresh, empty table.
+
+The reference services run in-process on SQLite with the subject's clock, so modified
+stamps are as predictable as the memory port's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from couplet.connectors.memory import MemoryRecordPort
+from couplet.engine.model import Side
+from couplet.engine.ports import WriteResult
+from couplet.testing.clock import FakeClock
+from couplet.testing.port_contract import ActionCall, PortUnderTest
+from tests.connectors import test_business_central, test_dataverse
+from tests.helpers import CrmClient, ErpClient, crm_client, erp_client
+
+MISSING_ID = "00000000-0000-0000-0000-000000000001"
+CITIES = ("Oslo", "Lima")
+
+
+def _row(label: str, city: str) -> Callable[[int, object], dict[str, object]]:
+    return lambda n, tag: {label: f"Row {n:02d}", city: tag}
+
+
+def memory_subject(clock: FakeClock) -> PortUnderTest:
+    port = MemoryRecordPort(Side.CRM, clock)
+    # The fake has no schema; it refuses what Dataverse would (a name over 160 characters).
+    port.fail_writes(
+        "accounts",
+        "name: the value is longer than 160 characters",
+        when=lambda _, values: len(str(values.get("name") or "")) > 160,
+    )
+
+    def release(
+        port: MemoryRecordPort, table: str | None, row_id: str | None, _: Mapping[str, object]
+    ) -> WriteResult:
+        if table is None or row_id not in port.tables.get(table, {}):
+            return WriteResult(error=f"{table} {row_id} does not exist")
+        return WriteResult(data={})
+
+    port.actions["release"] = release
+
+    def good() -> ActionCall:
+        row = port.add("quotes", name="Refit")
+        return ActionCall("release", table="quotes", row_id=row.id)
+
+    return PortUnderTest(
+        port=port,
+        clock=clock,
+        table="accounts",
+        label_field="name",
+        filter_field="city",
+        tags=CITIES,
+        make_row=_row("name", "city"),
+        bad_values={"name": "x" * 500},
+        missing_id=MISSING_ID,
+        good_action=good,
+        failing_action=lambda: ActionCall("release", table="quotes", row_id=MISSING_ID),
+    )
+
+
+def dataverse_subject(crm: CrmClient, clock: FakeClock) -> PortUnderTest:
+    def quote() -> str:
+        account = crm.create("accounts", {"name": "Quoted"})
+        currency = crm.get("transactioncurrencies").json()["value"][0]["transactioncurrencyid"]
+        pricelist = crm.create(
+            "pricelevels",
+            {"name": "Default", "transactioncurrencyid@odata.bind": f"/transactioncurrencies({currency})"},
+        )
+        created = crm.create(
+            "quotes",
+            {
+                "name": "Refit",
+                "customerid_account@odata.bind": f"/accounts({account['accountid']})",
+                "pricelevelid@odata.bind": f"/pricelevels({pricelist['pricelevelid']})",
+            },
+        )
+        return str(created["quoteid"])
+
+    def good() -> ActionCall:
+        quote_id = quote()
+        crm.patch(f"quotes({quote_id})", {"statecode": 1})  # only an active quote is revised
+        return ActionCall("ReviseQuote", body={"QuoteId": quote_id, "ColumnSet": {"AllColumns": True}})
+
+    def failing() -> ActionCall:
+        return ActionCall("ReviseQuote", body={"QuoteId": quote(), "ColumnSet": {}})  # a draft
+
+    return PortUnderTest(
+        port=test_dataverse.connect(crm),
+        clock=clock,
+        table="accounts",
+        label_field="name",
+        filter_field="address1_city",
+        tags=CITIES,
+        make_row=_row("name", "address1_city"),
+        bad_values={"name": "x" * 500},
+        missing_id=MISSING_ID,
+        good_action=good,
+        failing_action=failing,
+    )
+
+
+def business_central_subject(erp: ErpClient, clock: FakeClock) -> PortUnderTest:
+    def good() -> ActionCall:
+        customer = erp.create("customers", {"displayName": "Quoted"})
+        item = erp.create("items", {"displayName": "Desk", "unitPrice": 200})
+        quote = erp.create(
+            "salesQuotes",
+            {"customerId": customer["id"], "salesQuoteLines": [{"itemId": item["id"], "quantity": 2}]},
+        )
+        return ActionCall("release", table="salesQuotes", row_id=quote["id"])
+
+    return PortUnderTest(
+        port=test_business_central.connect(erp),
+        clock=clock,
+        table="customers",
+        label_field="displayName",
+        filter_field="city",
+        tags=CITIES,
+        make_row=_row("displayName", "city"),
+        bad_values={"currencyId": "00000000-0000-0000-0000-0000000000aa"},
+        missing_id=MISSING_ID,
+        good_action=good,
+        failing_action=lambda: ActionCall("release", table="salesQuotes", row_id=MISSING_ID),
+    )
+
+
+@pytest.fixture(params=["memory", "dataverse", "business_central"])
+def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PortUnderTest]:
+    clock = FakeClock()
+    url = f"sqlite:///{tmp_path}/service.db"
+    if request.param == "memory":
+        yield memory_subject(clock)
+    elif request.param == "dataverse":
+        with crm_client(url, clock=clock) as crm:
+            yield dataverse_subject(crm, clock)
+    else:
+        with erp_client(url, clock=clock) as erp:
+            yield business_central_subject(erp, clock)
