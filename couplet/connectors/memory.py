@@ -67,16 +67,14 @@ class MemoryRecordPort:
         rows = sorted(
             (
                 row
-                for row in self.tables.get(table, {}).values()
+                for row in self._matching(table, filters)
                 if (modified_from is None or row.modified_on >= modified_from)
                 and (modified_until is None or row.modified_on <= modified_until)
-                and matches(
-                    {"id": row.id, **row.values, MODIFIED_BY[self.side]: row.modified_by}, filters
-                )
             ),
             key=lambda row: (row.modified_on, row.id),
         )
-        for start in range(0, len(rows), page_size):
+        # Like the services, an empty result is still one (empty) page: one request.
+        for start in range(0, max(len(rows), 1), page_size):
             self.calls["page"] += 1
             yield rows[start : start + page_size]
 
@@ -118,15 +116,16 @@ class MemoryRecordPort:
         self.calls["delete_many"] += 1
         results = []
         for row_id in ids:
-            row = self.tables.get(table, {}).pop(row_id, None)
+            # A deleted row is no longer stored, so (as from the services) the result has none.
+            gone = self.tables.get(table, {}).pop(row_id, None)
             results.append(
-                WriteResult(row=row) if row else WriteResult(error=f"{row_id} not found")
+                WriteResult() if gone else WriteResult(error=f"{table} {row_id} does not exist")
             )
         return results
 
     def count(self, table: str, filters: Filter = ()) -> int:
         self.calls["count"] += 1
-        return sum(1 for row in self.tables.get(table, {}).values() if matches(row.values, filters))
+        return sum(1 for _ in self._matching(table, filters))
 
     def act(
         self,
@@ -185,6 +184,14 @@ class MemoryRecordPort:
         self._failures.clear()
 
     # ---- internals -----------------------------------------------------------------------
+
+    def _matching(self, table: str, filters: Filter) -> Iterator[Row]:
+        """The rows satisfying the filters, which may name the id and the last modifier as
+        the services' filters can (the engine's echo suppression filters on the latter)."""
+        for row in self.tables.get(table, {}).values():
+            fields = {"id": row.id, **row.values, MODIFIED_BY[self.side]: row.modified_by}
+            if matches(fields, filters):
+                yield row
 
     def _failure(self, table: str, row_id: str | None, values: Mapping[str, object]) -> str | None:
         for failure in self._failures:

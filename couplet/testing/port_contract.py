@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from couplet.engine.echo import MODIFIED_BY
 from couplet.engine.model import Condition, Op, Row
 from couplet.engine.ports import RecordPort, WriteResult
 
@@ -150,6 +151,42 @@ class RecordPortContract:
         label = rows[4].values[subject.label_field]
         assert ids(Condition(subject.label_field, Op.EQ, label)) == [rows[4].id]
 
+    def test_a_cleared_value_reads_as_none(self, subject: PortUnderTest) -> None:
+        (row,) = _insert_one_by_one(subject, 1)
+        field = subject.filter_field
+
+        (result,) = subject.port.update_many(subject.table, [(row.id, {field: None})])
+
+        assert result.row is not None and result.row.values.get(field) is None
+        assert subject.port.get_many(subject.table, [row.id])[row.id].values.get(field) is None
+
+    def test_a_filter_on_none_finds_rows_without_a_value(self, subject: PortUnderTest) -> None:
+        kept, cleared = _insert_one_by_one(subject, 2)
+        field = subject.filter_field
+        _stored(subject.port.update_many(subject.table, [(cleared.id, {field: None})]))
+
+        def ids(op: Op) -> list[str]:
+            return [row.id for row in _all(subject, filters=(Condition(field, op, None),))]
+
+        assert ids(Op.EQ) == [cleared.id]
+        assert ids(Op.NE) == [kept.id]
+        assert subject.port.count(subject.table, (Condition(field, Op.EQ, None),)) == 1
+
+    def test_the_last_modifier_can_be_filtered_on(self, subject: PortUnderTest) -> None:
+        """Echo suppression leaves out rows the integration wrote last, in query and count."""
+        rows = _insert_one_by_one(subject, 3)
+        users = {row.modified_by for row in rows}
+        assert len(users) == 1 and None not in users  # writes through the port are stamped
+        (user,) = users
+        by = MODIFIED_BY[subject.port.side]
+
+        assert [r.id for r in _all(subject, filters=(Condition(by, Op.EQ, user),))] == [
+            r.id for r in rows
+        ]
+        assert _all(subject, filters=(Condition(by, Op.NE, user),)) == []
+        assert subject.port.count(subject.table, (Condition(by, Op.EQ, user),)) == 3
+        assert subject.port.count(subject.table, (Condition(by, Op.NE, user),)) == 0
+
     # ---- get_many ------------------------------------------------------------------------
 
     def test_get_many_reads_in_bulk_and_leaves_missing_ids_out(
@@ -231,6 +268,7 @@ class RecordPortContract:
 
         assert [r.ok for r in results] == [True, False, True]
         assert results[1].error
+        assert results[0].row is None and results[2].row is None  # nothing is stored any more
         assert list(subject.port.get_many(subject.table, [first.id, second.id, third.id])) == [
             second.id
         ]

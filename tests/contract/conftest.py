@@ -19,6 +19,14 @@ from couplet.testing.port_contract import ActionCall, PortUnderTest
 from tests.connectors import test_business_central, test_dataverse
 from tests.helpers import CrmClient, ErpClient, crm_client, erp_client
 
+# Where a real connector breaks the contract: (test, subject) -> why. Strict, so a fix
+# shows up as an unexpected pass and the entry is removed.
+KNOWN_GAPS = {
+    ("test_a_filter_on_none_finds_rows_without_a_value", "business_central"): (
+        "the connector reads Business Central's blank text as None but renders a filter on "
+        "None as `eq null`, which matches no blank field"
+    ),
+}
 MISSING_ID = "00000000-0000-0000-0000-000000000001"
 CITIES = ("Oslo", "Lima")
 
@@ -27,8 +35,8 @@ def _row(label: str, city: str) -> Callable[[int, object], dict[str, object]]:
     return lambda n, tag: {label: f"Row {n:02d}", city: tag}
 
 
-def memory_subject(clock: FakeClock) -> PortUnderTest:
-    port = MemoryRecordPort(Side.CRM, clock)
+def memory_subject(clock: FakeClock, side: Side) -> PortUnderTest:
+    port = MemoryRecordPort(side, clock)
     # The fake has no schema; it refuses what Dataverse would (a name over 160 characters).
     port.fail_writes(
         "accounts",
@@ -130,15 +138,28 @@ def business_central_subject(erp: ErpClient, clock: FakeClock) -> PortUnderTest:
     )
 
 
-@pytest.fixture(params=["memory", "dataverse", "business_central"])
+@pytest.fixture(params=["memory-crm", "memory-erp", "dataverse", "business_central"])
 def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PortUnderTest]:
     clock = FakeClock()
     url = f"sqlite:///{tmp_path}/service.db"
-    if request.param == "memory":
-        yield memory_subject(clock)
+    if request.param.startswith("memory"):
+        # The side matters: it names the last-modifier field filters use.
+        yield memory_subject(clock, Side.CRM if request.param == "memory-crm" else Side.ERP)
     elif request.param == "dataverse":
         with crm_client(url, clock=clock) as crm:
             yield dataverse_subject(crm, clock)
     else:
         with erp_client(url, clock=clock) as erp:
             yield business_central_subject(erp, clock)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if not item.path.is_relative_to(here):
+            continue  # the hook sees the whole session's items
+        callspec = getattr(item, "callspec", None)
+        name = getattr(item, "originalname", item.name)
+        reason = KNOWN_GAPS.get((name, callspec.id if callspec else ""))
+        if reason:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
