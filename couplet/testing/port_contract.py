@@ -110,9 +110,7 @@ class RecordPortContract:
         stamps = [row.modified_on for page in pages for row in page]
         assert stamps == sorted(stamps) and len(set(stamps)) == 7
 
-    def test_a_full_last_page_is_not_followed_by_an_empty_one(
-        self, subject: PortUnderTest
-    ) -> None:
+    def test_a_full_last_page_is_not_followed_by_an_empty_one(self, subject: PortUnderTest) -> None:
         _insert_one_by_one(subject, 4)
         assert [len(page) for page in subject.port.query(subject.table, page_size=2)] == [2, 2]
 
@@ -135,8 +133,10 @@ class RecordPortContract:
     ) -> None:
         rows = _insert_one_by_one(subject, 5)
         first_tag, second_tag = subject.tags
-        by_tag = {tag: [r.id for n, r in enumerate(rows) if subject.tags[n % 2] == tag]
-                  for tag in subject.tags}
+        by_tag = {
+            tag: [r.id for n, r in enumerate(rows) if subject.tags[n % 2] == tag]
+            for tag in subject.tags
+        }
 
         def ids(*conditions: Condition, **bounds: object) -> list[str]:
             return [row.id for row in _all(subject, filters=conditions, **bounds)]
@@ -262,9 +262,7 @@ class RecordPortContract:
     def test_delete_answers_in_order_with_per_row_errors(self, subject: PortUnderTest) -> None:
         first, second, third = _insert_one_by_one(subject, 3)
 
-        results = subject.port.delete_many(
-            subject.table, [first.id, subject.missing_id, third.id]
-        )
+        results = subject.port.delete_many(subject.table, [first.id, subject.missing_id, third.id])
 
         assert [r.ok for r in results] == [True, False, True]
         assert results[1].error

@@ -78,7 +78,10 @@ def dataverse_subject(crm: CrmClient, clock: FakeClock) -> PortUnderTest:
         currency = crm.get("transactioncurrencies").json()["value"][0]["transactioncurrencyid"]
         pricelist = crm.create(
             "pricelevels",
-            {"name": "Default", "transactioncurrencyid@odata.bind": f"/transactioncurrencies({currency})"},
+            {
+                "name": "Default",
+                "transactioncurrencyid@odata.bind": f"/transactioncurrencies({currency})",
+            },
         )
         created = crm.create(
             "quotes",
@@ -93,7 +96,9 @@ def dataverse_subject(crm: CrmClient, clock: FakeClock) -> PortUnderTest:
     def good() -> ActionCall:
         quote_id = quote()
         crm.patch(f"quotes({quote_id})", {"statecode": 1})  # only an active quote is revised
-        return ActionCall("ReviseQuote", body={"QuoteId": quote_id, "ColumnSet": {"AllColumns": True}})
+        return ActionCall(
+            "ReviseQuote", body={"QuoteId": quote_id, "ColumnSet": {"AllColumns": True}}
+        )
 
     def failing() -> ActionCall:
         return ActionCall("ReviseQuote", body={"QuoteId": quote(), "ColumnSet": {}})  # a draft
@@ -119,7 +124,10 @@ def business_central_subject(erp: ErpClient, clock: FakeClock) -> PortUnderTest:
         item = erp.create("items", {"displayName": "Desk", "unitPrice": 200})
         quote = erp.create(
             "salesQuotes",
-            {"customerId": customer["id"], "salesQuoteLines": [{"itemId": item["id"], "quantity": 2}]},
+            {
+                "customerId": customer["id"],
+                "salesQuoteLines": [{"itemId": item["id"], "quantity": 2}],
+            },
         )
         return ActionCall("release", table="salesQuotes", row_id=quote["id"])
 
