@@ -215,7 +215,7 @@ class MemoryRecordPort:
     ) -> Row:
         row = Row(
             id=row_id or str(uuid.uuid4()),
-            modified_on=self.clock(),
+            modified_on=_to_milliseconds(self.clock()),
             values=dict(values),
             modified_by=user,
         )
@@ -241,6 +241,12 @@ class MemoryOptionPort:
         value = max([self.first_value - 1, *column]) + 1
         column[value] = label
         return value
+
+
+def _to_milliseconds(moment: dt.datetime) -> dt.datetime:
+    # Both services keep modified-on to the millisecond, and the connectors' filters cannot
+    # name a finer time; a finer stamp here would be one no real row can have.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def matches(values: Mapping[str, object], filters: Filter) -> bool:

@@ -15,7 +15,7 @@ from couplet.connectors.memory import MemoryRecordPort
 from couplet.engine.model import Side
 from couplet.engine.ports import WriteResult
 from couplet.testing.clock import FakeClock
-from couplet.testing.port_contract import ActionCall, PortUnderTest
+from couplet.testing.port_contract import ActionCall, PortUnderTest, contract_clock
 from tests.connectors import test_business_central, test_dataverse
 from tests.helpers import CrmClient, ErpClient, crm_client, erp_client
 
@@ -148,7 +148,7 @@ def business_central_subject(erp: ErpClient, clock: FakeClock) -> PortUnderTest:
 
 @pytest.fixture(params=["memory-crm", "memory-erp", "dataverse", "business_central"])
 def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PortUnderTest]:
-    clock = FakeClock()
+    clock = contract_clock()
     url = f"sqlite:///{tmp_path}/service.db"
     if request.param.startswith("memory"):
         # The side matters: it names the last-modifier field filters use.
