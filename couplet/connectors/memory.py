@@ -101,10 +101,10 @@ class MemoryRecordPort:
         results = []
         for row_id, values in changes:
             current = self.tables.get(table, {}).get(row_id)
-            error = self._failure(table, row_id, values)
             if current is None:
+                # Reported before any failure rule is asked, so it uses up no `times`.
                 results.append(WriteResult(error=f"{table} {row_id} does not exist"))
-            elif error:
+            elif error := self._failure(table, row_id, values):
                 results.append(WriteResult(error=error))
             else:
                 merged = {**current.values, **values}

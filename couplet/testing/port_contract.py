@@ -286,6 +286,23 @@ class RecordPortContract:
         again = subject.port.delete_many(subject.table, [first.id])
         assert not again[0].ok and again[0].error
 
+    def test_bulk_calls_larger_than_one_request_keep_their_order(
+        self, subject: PortUnderTest
+    ) -> None:
+        """Connectors split long calls ($batch sizes, ids per URL); the caller cannot tell."""
+        subject.clock.advance()
+        values = [subject.make_row(n, subject.tags[n % 2]) for n in range(150)]
+        values[120] = {**values[120], **subject.bad_values}
+
+        results = subject.port.insert_many(subject.table, values)
+
+        assert [r.ok for r in results] == [n != 120 for n in range(150)]
+        labels = [r.row.values[subject.label_field] if r.row else None for r in results]
+        assert labels == [_label(n, subject) if n != 120 else None for n in range(150)]
+        ids = [r.row.id for r in results if r.row]
+        assert set(subject.port.get_many(subject.table, [*ids, subject.missing_id])) == set(ids)
+        assert subject.port.count(subject.table) == 149
+
     # ---- count ---------------------------------------------------------------------------
 
     def test_count_with_and_without_filters(self, subject: PortUnderTest) -> None:
@@ -314,6 +331,11 @@ class RecordPortContract:
         refused = _act(subject.port, subject.failing_action())
         assert not refused.ok and refused.error
         assert refused.row is None
+
+    def test_an_unknown_action_is_an_error_not_an_exception(self, subject: PortUnderTest) -> None:
+        (row,) = _insert_one_by_one(subject, 1)
+        result = subject.port.act("NoSuchAction", table=subject.table, row_id=row.id)
+        assert not result.ok and result.error
 
 
 def _act(port: RecordPort, call: ActionCall) -> WriteResult:
