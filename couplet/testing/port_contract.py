@@ -164,6 +164,26 @@ class RecordPortContract:
         label = rows[4].values[subject.label_field]
         assert ids(Condition(subject.label_field, Op.EQ, label)) == [rows[4].id]
 
+    def test_comparisons_and_case_insensitive_equality(self, subject: PortUnderTest) -> None:
+        rows = _insert_one_by_one(subject, 4)
+        label = subject.label_field
+        # Quotes and ampersands must survive the filter's literal and the URL.
+        odd = "O'Brien & Co"
+        _stored(subject.port.update_many(subject.table, [(rows[1].id, {label: odd})]))
+
+        def ids(*conditions: Condition) -> set[str]:
+            return {row.id for row in _all(subject, filters=conditions)}
+
+        second = _label(2, subject)  # "O'Brien & Co" sorts before it, as text does
+        assert ids(Condition(label, Op.GT, second)) == {rows[3].id}
+        assert ids(Condition(label, Op.GE, second)) == {rows[2].id, rows[3].id}
+        assert ids(Condition(label, Op.LT, second)) == {rows[0].id, rows[1].id}
+        not_first = Condition(label, Op.NE, _label(0, subject))
+        assert ids(Condition(label, Op.LE, second), not_first) == {rows[1].id, rows[2].id}
+        assert ids(Condition(label, Op.IEQ, odd.upper())) == {rows[1].id}
+        assert ids(Condition(label, Op.EQ, odd)) == {rows[1].id}
+        assert subject.port.count(subject.table, (Condition(label, Op.IEQ, odd.lower()),)) == 1
+
     def test_a_cleared_value_reads_as_none(self, subject: PortUnderTest) -> None:
         (row,) = _insert_one_by_one(subject, 1)
         field = subject.filter_field
