@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from couplet.engine.echo import MODIFIED_BY
 from couplet.engine.model import Condition, Filter, Op, Ref, Row, Side
@@ -190,7 +191,7 @@ class MemoryRecordPort:
         the services' filters can (the engine's echo suppression filters on the latter)."""
         for row in self.tables.get(table, {}).values():
             fields = {"id": row.id, **row.values, MODIFIED_BY[self.side]: row.modified_by}
-            if matches(fields, filters):
+            if matches(fields, filters, blanks=self.side is Side.ERP):
                 yield row
 
     def _failure(self, table: str, row_id: str | None, values: Mapping[str, object]) -> str | None:
@@ -249,15 +250,25 @@ def _to_milliseconds(moment: dt.datetime) -> dt.datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def matches(values: Mapping[str, object], filters: Filter) -> bool:
-    """Whether a row's values satisfy every condition (references compare by id)."""
-    return all(_holds(values.get(c.field), c) for c in filters)
+def matches(values: Mapping[str, object], filters: Filter, *, blanks: bool = False) -> bool:
+    """Whether a row's values satisfy every condition (references compare by id).
+
+    A missing value (None) behaves as in the system the port stands for. Dataverse keeps
+    nulls, and as in SQL a null satisfies no comparison but `eq null` (`ne 'x'` leaves it
+    out). Business Central (`blanks`) has no nulls: an empty field holds the blank of its
+    type, so it compares as '' with text and 0 with numbers (`ne 'x'` includes it).
+    """
+    return all(_holds(values.get(c.field), c, blanks) for c in filters)
 
 
-def _holds(actual: object, condition: Condition) -> bool:
+def _holds(actual: object, condition: Condition, blanks: bool) -> bool:
     actual = actual.id if isinstance(actual, Ref) else actual
     expected = condition.value.id if isinstance(condition.value, Ref) else condition.value
     op = condition.op
+    if actual is None and expected is not None and op is not Op.IN:
+        if not blanks:
+            return False
+        actual = _blank_like(expected)
     if op is Op.EQ:
         return actual == expected
     if op is Op.NE:
@@ -278,3 +289,13 @@ def _holds(actual: object, condition: Condition) -> bool:
         return bool(actual <= expected)  # type: ignore[operator]
     except TypeError:
         return False
+
+
+def _blank_like(value: object) -> object:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float | Decimal):
+        return 0
+    if isinstance(value, str):
+        return ""
+    return None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from couplet.engine.echo import MODIFIED_BY
-from couplet.engine.model import Condition, Op, Row
+from couplet.engine.model import Condition, Filter, Op, Ref, Row, Side
 from couplet.engine.ports import RecordPort, WriteResult
 
 from .clock import FakeClock
@@ -62,10 +62,26 @@ class PortUnderTest:
     missing_id: str
     good_action: Callable[[], ActionCall]
     failing_action: Callable[[], ActionCall]
+    # A lookup field of the table and a reference to a row it may point to.
+    reference: Callable[[], tuple[str, Ref]]
 
 
-def _all(subject: PortUnderTest, **query: object) -> list[Row]:
-    return [row for page in subject.port.query(subject.table, **query) for row in page]  # type: ignore[arg-type]
+def _all(
+    subject: PortUnderTest,
+    *,
+    filters: Filter = (),
+    modified_from: dt.datetime | None = None,
+    modified_until: dt.datetime | None = None,
+) -> list[Row]:
+    pages = subject.port.query(
+        subject.table, filters=filters, modified_from=modified_from, modified_until=modified_until
+    )
+    return [row for page in pages for row in page]
+
+
+def _reference_id(value: object) -> object:
+    # Dataverse answers lookups as `Ref`s, Business Central most references as bare ids.
+    return value.id if isinstance(value, Ref) else value
 
 
 def _stored(results: list[WriteResult]) -> list[Row]:
@@ -205,6 +221,25 @@ class RecordPortContract:
         assert ids(Op.NE) == [kept.id]
         assert subject.port.count(subject.table, (Condition(field, Op.EQ, None),)) == 1
 
+    def test_how_a_missing_value_compares(self, subject: PortUnderTest) -> None:
+        """Dataverse keeps nulls, which (as in SQL) satisfy no comparison with a value;
+        Business Central has none, its empty text is '' and compares as such."""
+        kept, cleared = _insert_one_by_one(subject, 2)
+        field = subject.filter_field
+        _stored(subject.port.update_many(subject.table, [(cleared.id, {field: None})]))
+
+        def ids(op: Op, value: object) -> list[str]:
+            return [row.id for row in _all(subject, filters=(Condition(field, op, value),))]
+
+        other = str(subject.tags[0])
+        if subject.port.side is Side.CRM:
+            assert ids(Op.NE, other) == []
+            assert ids(Op.LT, other + "z") == [kept.id]
+        else:
+            assert ids(Op.NE, other) == [cleared.id]
+            assert ids(Op.LT, other + "z") == [kept.id, cleared.id]
+        assert ids(Op.IN, (other,)) == [kept.id]
+
     def test_the_last_modifier_can_be_filtered_on(self, subject: PortUnderTest) -> None:
         """Echo suppression leaves out rows the integration wrote last, in query and count."""
         rows = _insert_one_by_one(subject, 3)
@@ -219,6 +254,25 @@ class RecordPortContract:
         assert _all(subject, filters=(Condition(by, Op.NE, user),)) == []
         assert subject.port.count(subject.table, (Condition(by, Op.EQ, user),)) == 3
         assert subject.port.count(subject.table, (Condition(by, Op.NE, user),)) == 0
+
+    def test_references_are_written_read_and_filtered_by_id(self, subject: PortUnderTest) -> None:
+        field, target = subject.reference()
+        plain, linked = _insert_one_by_one(subject, 2)
+
+        (result,) = subject.port.update_many(subject.table, [(linked.id, {field: target})])
+
+        assert result.row is not None, result.error
+        assert _reference_id(result.row.values[field]) == target.id
+        read = subject.port.get_many(subject.table, [linked.id])[linked.id]
+        assert _reference_id(read.values[field]) == target.id
+        # The engine filters children by their parent's id, bare or as a reference.
+        for value in (target.id, target):
+            by_parent = (Condition(field, Op.EQ, value),)
+            assert [row.id for row in _all(subject, filters=by_parent)] == [linked.id]
+            assert subject.port.count(subject.table, by_parent) == 1
+        assert plain.values.get(field) is None
+        (cleared,) = subject.port.update_many(subject.table, [(linked.id, {field: None})])
+        assert cleared.row is not None and _reference_id(cleared.row.values.get(field)) is None
 
     # ---- get_many ------------------------------------------------------------------------
 

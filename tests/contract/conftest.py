@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from couplet.connectors.memory import MemoryRecordPort
-from couplet.engine.model import Side
+from couplet.engine.model import Ref, Side
 from couplet.engine.ports import WriteResult
 from couplet.testing.clock import FakeClock
 from couplet.testing.port_contract import ActionCall, PortUnderTest, contract_clock
@@ -69,18 +69,21 @@ def memory_subject(clock: FakeClock, side: Side) -> PortUnderTest:
         missing_id=MISSING_ID,
         good_action=good,
         failing_action=lambda: ActionCall("release", table="quotes", row_id=MISSING_ID),
+        reference=lambda: ("currencyid", Ref("currencies", port.add("currencies", code="EUR").id)),
     )
 
 
 def dataverse_subject(crm: CrmClient, clock: FakeClock) -> PortUnderTest:
+    def currency() -> str:
+        return str(crm.get("transactioncurrencies").json()["value"][0]["transactioncurrencyid"])
+
     def quote() -> str:
         account = crm.create("accounts", {"name": "Quoted"})
-        currency = crm.get("transactioncurrencies").json()["value"][0]["transactioncurrencyid"]
         pricelist = crm.create(
             "pricelevels",
             {
                 "name": "Default",
-                "transactioncurrencyid@odata.bind": f"/transactioncurrencies({currency})",
+                "transactioncurrencyid@odata.bind": f"/transactioncurrencies({currency()})",
             },
         )
         created = crm.create(
@@ -115,10 +118,14 @@ def dataverse_subject(crm: CrmClient, clock: FakeClock) -> PortUnderTest:
         missing_id=MISSING_ID,
         good_action=good,
         failing_action=failing,
+        reference=lambda: ("transactioncurrencyid", Ref("transactioncurrencies", currency())),
     )
 
 
 def business_central_subject(erp: ErpClient, clock: FakeClock) -> PortUnderTest:
+    def euro() -> str:
+        return str(next(c["id"] for c in erp.rows("currencies") if c["code"] == "EUR"))
+
     def good() -> ActionCall:
         customer = erp.create("customers", {"displayName": "Quoted"})
         item = erp.create("items", {"displayName": "Desk", "unitPrice": 200})
@@ -143,6 +150,7 @@ def business_central_subject(erp: ErpClient, clock: FakeClock) -> PortUnderTest:
         missing_id=MISSING_ID,
         good_action=good,
         failing_action=lambda: ActionCall("release", table="salesQuotes", row_id=MISSING_ID),
+        reference=lambda: ("currencyId", Ref("currencies", euro())),
     )
 
 
