@@ -148,8 +148,11 @@ class RecordPortContract:
         t = middle.modified_on
         assert first.modified_on < t < last.modified_on
 
-        def ids(**bounds: object) -> list[str]:
-            return [row.id for row in _all(subject, **bounds)]
+        def ids(
+            modified_from: dt.datetime | None = None, modified_until: dt.datetime | None = None
+        ) -> list[str]:
+            rows = _all(subject, modified_from=modified_from, modified_until=modified_until)
+            return [row.id for row in rows]
 
         # A row modified exactly at the watermark is read again, never lost.
         assert ids(modified_from=t) == [middle.id, last.id]
@@ -167,8 +170,9 @@ class RecordPortContract:
             for tag in subject.tags
         }
 
-        def ids(*conditions: Condition, **bounds: object) -> list[str]:
-            return [row.id for row in _all(subject, filters=conditions, **bounds)]
+        def ids(*conditions: Condition, modified_from: dt.datetime | None = None) -> list[str]:
+            rows = _all(subject, filters=conditions, modified_from=modified_from)
+            return [row.id for row in rows]
 
         field = subject.filter_field
         assert ids(Condition(field, Op.EQ, first_tag)) == by_tag[first_tag]
