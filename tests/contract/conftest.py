@@ -31,7 +31,7 @@ MISSING_ID = "00000000-0000-0000-0000-000000000001"
 CITIES = ("Oslo", "Lima")
 
 
-def _row(label: str, city: str) -> Callable[[int, object], dict[str, object]]:
+def _row(label: str, city: str) -> Callable[[int, str], dict[str, object]]:
     return lambda n, tag: {label: f"Row {n:02d}", city: tag}
 
 
