@@ -159,7 +159,8 @@ def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PortUnde
     clock = contract_clock()
     url = f"sqlite:///{tmp_path}/service.db"
     if request.param.startswith("memory"):
-        # The side matters: it names the last-modifier field filters use.
+        # The side matters: it names the last-modifier field and decides how a missing
+        # value compares (Dataverse nulls, Business Central blanks).
         yield memory_subject(clock, Side.CRM if request.param == "memory-crm" else Side.ERP)
     elif request.param == "dataverse":
         with crm_client(url, clock=clock) as crm:
