@@ -65,12 +65,15 @@ class MemoryRecordPort:
         page_size: int = 1000,
     ) -> Iterator[list[Row]]:
         self.calls["query"] += 1
+        # The connectors' filters name times to the millisecond; a finer bound is cut off.
+        since = _to_milliseconds(modified_from) if modified_from else None
+        until = _to_milliseconds(modified_until) if modified_until else None
         rows = sorted(
             (
                 row
                 for row in self._matching(table, filters)
-                if (modified_from is None or row.modified_on >= modified_from)
-                and (modified_until is None or row.modified_on <= modified_until)
+                if (since is None or row.modified_on >= since)
+                and (until is None or row.modified_on <= until)
             ),
             key=lambda row: (row.modified_on, row.id),
         )

@@ -164,6 +164,17 @@ class RecordPortContract:
         assert ids(modified_from=t, modified_until=t) == [middle.id]
         assert ids(modified_from=last.modified_on + (last.modified_on - t)) == []
 
+    def test_modified_bounds_count_to_the_millisecond(self, subject: PortUnderTest) -> None:
+        """Stamps and the connectors' filters go to the millisecond, so a finer bound (a
+        run's start time) reads the whole millisecond it falls in, on both ends."""
+        (row,) = _insert_one_by_one(subject, 1)
+        within = row.modified_on + dt.timedelta(microseconds=500)
+
+        assert [r.id for r in _all(subject, modified_from=within)] == [row.id]
+        assert [r.id for r in _all(subject, modified_until=within)] == [row.id]
+        after = row.modified_on + dt.timedelta(milliseconds=1)
+        assert _all(subject, modified_from=after) == []
+
     def test_filters_select_rows_and_combine_with_the_modified_bound(
         self, subject: PortUnderTest
     ) -> None:
