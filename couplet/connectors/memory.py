@@ -2,9 +2,11 @@
 
 It behaves like the real connectors where the engine can tell: rows carry a modified-on
 stamped from an injected clock (and who modified them), filters are evaluated, reads come
-in pages oldest modification first, references (`Ref`) are kept as written. Tests edit rows
-"as a user" with `add`/`edit`/`remove`, make writes fail with `fail_writes`, and count the
-port's calls to check that the engine works in bulk.
+in pages oldest modification first, references (`Ref`) are kept as written. Its side
+decides what "no value" is: Dataverse's null on the CRM side, Business Central's blank on
+the ERP side. `couplet.testing.port_contract` holds it to the same checks as the real
+connectors. Tests edit rows "as a user" with `add`/`edit`/`remove`, make writes fail with
+`fail_writes`, and count the port's calls to check that the engine works in bulk.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from couplet.engine.model import Condition, Filter, Op, Ref, Row, Side
 from couplet.engine.ports import Clock, WriteResult
 
 INTEGRATION_USER = "integration"
+EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 PERSON = "person"
 
 WriteMatcher = Callable[[str | None, Mapping[str, object]], bool]
@@ -220,7 +223,7 @@ class MemoryRecordPort:
         row = Row(
             id=row_id or str(uuid.uuid4()),
             modified_on=_to_milliseconds(self.clock()),
-            values=dict(values),
+            values=_without_blanks(values) if self.side is Side.ERP else dict(values),
             modified_by=user,
         )
         self.tables.setdefault(table, {})[row.id] = row
@@ -245,6 +248,12 @@ class MemoryOptionPort:
         value = max([self.first_value - 1, *column]) + 1
         column[value] = label
         return value
+
+
+def _without_blanks(values: Mapping[str, object]) -> dict[str, object]:
+    # Business Central has no nulls; its connector reads blank text and the empty GUID as
+    # None, so that is what the ERP side holds.
+    return {k: None if v == "" or v == EMPTY_GUID else v for k, v in values.items()}
 
 
 def _to_milliseconds(moment: dt.datetime) -> dt.datetime:

@@ -228,6 +228,20 @@ class RecordPortContract:
         assert result.row is not None and result.row.values.get(field) is None
         assert subject.port.get_many(subject.table, [row.id])[row.id].values.get(field) is None
 
+    def test_empty_text_reads_as_none_in_business_central(self, subject: PortUnderTest) -> None:
+        """Business Central has no nulls; the connector reads blank text as None, so an
+        engine comparing the two sides sees one "no value". (The reference CRM keeps '' as
+        written, so there is nothing to check on that side.)"""
+        if subject.port.side is not Side.ERP:
+            return
+        (row,) = _insert_one_by_one(subject, 1)
+        field = subject.filter_field
+
+        (result,) = subject.port.update_many(subject.table, [(row.id, {field: ""})])
+
+        assert result.row is not None and result.row.values.get(field) is None
+        assert subject.port.get_many(subject.table, [row.id])[row.id].values.get(field) is None
+
     def test_a_filter_on_none_finds_rows_without_a_value(self, subject: PortUnderTest) -> None:
         kept, cleared = _insert_one_by_one(subject, 2)
         field = subject.filter_field
