@@ -321,6 +321,8 @@ class RecordPortContract:
         assert all(row.id == key for key, row in got.items())
         assert got[rows[0].id].values[subject.label_field] == _label(0, subject)
         assert got[rows[0].id].modified_on == rows[0].modified_on
+        # Read by id or by query, a row is the same row.
+        assert [got[rows[0].id], got[rows[2].id]] == [r for r in _all(subject) if r.id in got]
         assert subject.port.get_many(subject.table, [subject.missing_id]) == {}
         assert subject.port.get_many(subject.table, []) == {}
 
