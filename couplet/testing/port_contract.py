@@ -400,17 +400,17 @@ class RecordPortContract:
     ) -> None:
         """Connectors split long calls ($batch sizes, ids per URL); the caller cannot tell."""
         subject.clock.advance()
-        values = [subject.make_row(n, subject.tags[n % 2]) for n in range(150)]
-        values[120] = {**values[120], **subject.bad_values}
+        values = [subject.make_row(n, subject.tags[n % 2]) for n in range(120)]
+        values[105] = {**values[105], **subject.bad_values}
 
         results = subject.port.insert_many(subject.table, values)
 
-        assert [r.ok for r in results] == [n != 120 for n in range(150)]
+        assert [r.ok for r in results] == [n != 105 for n in range(120)]
         labels = [r.row.values[subject.label_field] if r.row else None for r in results]
-        assert labels == [_label(n, subject) if n != 120 else None for n in range(150)]
+        assert labels == [_label(n, subject) if n != 105 else None for n in range(120)]
         ids = [r.row.id for r in results if r.row]
         assert set(subject.port.get_many(subject.table, [*ids, subject.missing_id])) == set(ids)
-        assert subject.port.count(subject.table) == 149
+        assert subject.port.count(subject.table) == 119
 
     # ---- count ---------------------------------------------------------------------------
 
