@@ -2,9 +2,11 @@
 
 It behaves like the real connectors where the engine can tell: rows carry a modified-on
 stamped from an injected clock (and who modified them), filters are evaluated, reads come
-in pages oldest modification first, references (`Ref`) are kept as written. Tests edit rows
-"as a user" with `add`/`edit`/`remove`, make writes fail with `fail_writes`, and count the
-port's calls to check that the engine works in bulk.
+in pages oldest modification first, references (`Ref`) are kept as written. Its side
+decides what "no value" is: Dataverse's null on the CRM side, Business Central's blank on
+the ERP side. `couplet.testing.port_contract` holds it to the same checks as the real
+connectors. Tests edit rows "as a user" with `add`/`edit`/`remove`, make writes fail with
+`fail_writes`, and count the port's calls to check that the engine works in bulk.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from couplet.engine.echo import MODIFIED_BY
 from couplet.engine.model import Condition, Filter, Op, Ref, Row, Side
 from couplet.engine.ports import Clock, WriteResult
 
 INTEGRATION_USER = "integration"
+EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 PERSON = "person"
 
 WriteMatcher = Callable[[str | None, Mapping[str, object]], bool]
@@ -64,19 +68,20 @@ class MemoryRecordPort:
         page_size: int = 1000,
     ) -> Iterator[list[Row]]:
         self.calls["query"] += 1
+        # The connectors' filters name times to the millisecond; a finer bound is cut off.
+        since = _to_milliseconds(modified_from) if modified_from else None
+        until = _to_milliseconds(modified_until) if modified_until else None
         rows = sorted(
             (
                 row
-                for row in self.tables.get(table, {}).values()
-                if (modified_from is None or row.modified_on >= modified_from)
-                and (modified_until is None or row.modified_on <= modified_until)
-                and matches(
-                    {"id": row.id, **row.values, MODIFIED_BY[self.side]: row.modified_by}, filters
-                )
+                for row in self._matching(table, filters)
+                if (since is None or row.modified_on >= since)
+                and (until is None or row.modified_on <= until)
             ),
             key=lambda row: (row.modified_on, row.id),
         )
-        for start in range(0, len(rows), page_size):
+        # Like the services, an empty result is still one (empty) page: one request.
+        for start in range(0, max(len(rows), 1), page_size):
             self.calls["page"] += 1
             yield rows[start : start + page_size]
 
@@ -103,10 +108,10 @@ class MemoryRecordPort:
         results = []
         for row_id, values in changes:
             current = self.tables.get(table, {}).get(row_id)
-            error = self._failure(table, row_id, values)
             if current is None:
+                # Reported before any failure rule is asked, so it uses up no `times`.
                 results.append(WriteResult(error=f"{table} {row_id} does not exist"))
-            elif error:
+            elif error := self._failure(table, row_id, values):
                 results.append(WriteResult(error=error))
             else:
                 merged = {**current.values, **values}
@@ -118,15 +123,16 @@ class MemoryRecordPort:
         self.calls["delete_many"] += 1
         results = []
         for row_id in ids:
-            row = self.tables.get(table, {}).pop(row_id, None)
+            # A deleted row is no longer stored, so (as from the services) the result has none.
+            gone = self.tables.get(table, {}).pop(row_id, None)
             results.append(
-                WriteResult(row=row) if row else WriteResult(error=f"{row_id} not found")
+                WriteResult() if gone else WriteResult(error=f"{table} {row_id} does not exist")
             )
         return results
 
     def count(self, table: str, filters: Filter = ()) -> int:
         self.calls["count"] += 1
-        return sum(1 for row in self.tables.get(table, {}).values() if matches(row.values, filters))
+        return sum(1 for _ in self._matching(table, filters))
 
     def act(
         self,
@@ -186,6 +192,14 @@ class MemoryRecordPort:
 
     # ---- internals -----------------------------------------------------------------------
 
+    def _matching(self, table: str, filters: Filter) -> Iterator[Row]:
+        """The rows satisfying the filters, which may name the id and the last modifier as
+        the services' filters can (the engine's echo suppression filters on the latter)."""
+        for row in self.tables.get(table, {}).values():
+            fields = {"id": row.id, **row.values, MODIFIED_BY[self.side]: row.modified_by}
+            if matches(fields, filters, blanks=self.side is Side.ERP):
+                yield row
+
     def _failure(self, table: str, row_id: str | None, values: Mapping[str, object]) -> str | None:
         for failure in self._failures:
             if (
@@ -208,8 +222,8 @@ class MemoryRecordPort:
     ) -> Row:
         row = Row(
             id=row_id or str(uuid.uuid4()),
-            modified_on=self.clock(),
-            values=dict(values),
+            modified_on=_to_milliseconds(self.clock()),
+            values=_without_blanks(values) if self.side is Side.ERP else dict(values),
             modified_by=user,
         )
         self.tables.setdefault(table, {})[row.id] = row
@@ -236,15 +250,37 @@ class MemoryOptionPort:
         return value
 
 
-def matches(values: Mapping[str, object], filters: Filter) -> bool:
-    """Whether a row's values satisfy every condition (references compare by id)."""
-    return all(_holds(values.get(c.field), c) for c in filters)
+def _without_blanks(values: Mapping[str, object]) -> dict[str, object]:
+    # Business Central has no nulls; its connector reads blank text and the empty GUID as
+    # None, so that is what the ERP side holds.
+    return {k: None if v == "" or v == EMPTY_GUID else v for k, v in values.items()}
 
 
-def _holds(actual: object, condition: Condition) -> bool:
+def _to_milliseconds(moment: dt.datetime) -> dt.datetime:
+    # Both services keep modified-on to the millisecond, and the connectors' filters cannot
+    # name a finer time; a finer stamp here would be one no real row can have.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def matches(values: Mapping[str, object], filters: Filter, *, blanks: bool = False) -> bool:
+    """Whether a row's values satisfy every condition (references compare by id).
+
+    A missing value (None) behaves as in the system the port stands for. Dataverse keeps
+    nulls, and as in SQL a null satisfies no comparison but `eq null` (`ne 'x'` leaves it
+    out). Business Central (`blanks`) has no nulls: an empty field holds the blank of its
+    type, so it compares as '' with text and 0 with numbers (`ne 'x'` includes it).
+    """
+    return all(_holds(values.get(c.field), c, blanks) for c in filters)
+
+
+def _holds(actual: object, condition: Condition, blanks: bool) -> bool:
     actual = actual.id if isinstance(actual, Ref) else actual
     expected = condition.value.id if isinstance(condition.value, Ref) else condition.value
     op = condition.op
+    if actual is None and expected is not None and op is not Op.IN:
+        if not blanks:
+            return False
+        actual = _blank_like(expected)
     if op is Op.EQ:
         return actual == expected
     if op is Op.NE:
@@ -265,3 +301,13 @@ def _holds(actual: object, condition: Condition) -> bool:
         return bool(actual <= expected)  # type: ignore[operator]
     except TypeError:
         return False
+
+
+def _blank_like(value: object) -> object:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float | Decimal):
+        return 0
+    if isinstance(value, str):
+        return ""
+    return None
