@@ -47,10 +47,14 @@ def _default_files() -> list[tuple[str, str]]:
     """(source, text) of each TOML file of the default catalogue, in catalogue order."""
     folder = resources.files("couplet.defaults")
     entries = sorted(folder.iterdir(), key=lambda e: e.name)
-    return [(_file_source(e.name), e.read_text("utf-8")) for e in entries if e.name.endswith(".toml")]
+    return [
+        (_file_source(e.name), e.read_text("utf-8")) for e in entries if e.name.endswith(".toml")
+    ]
 
 
-def parse_file(text: str, source: str, *, is_toml: bool = True) -> tuple[list[Document], DocumentsDoc]:
+def parse_file(
+    text: str, source: str, *, is_toml: bool = True
+) -> tuple[list[Document], DocumentsDoc]:
     """The mapping documents and document field maps of one catalogue file (TOML or JSON),
     checked against the schema: MappingError names the file, the key's path and (TOML) the
     line."""

@@ -57,7 +57,7 @@ class Context:
 
     def role_of(self, mapping: TableMapping) -> Role | None:
         """The role of this mapping, or of the mapping it is a clone of."""
-        if mapping.role is None and mapping.parent in self.mappings:
+        if mapping.role is None and mapping.parent is not None and mapping.parent in self.mappings:
             return self.mappings[mapping.parent].role
         return mapping.role
 
@@ -77,6 +77,10 @@ class Context:
     def name_for(self, role: Role) -> str:
         """The name of the mapping with this role: the state store keys couplings by it."""
         return self.by_role(role).name
+
+    def coupling_name(self, role: Role) -> str:
+        """Like `name_for`, for documents coupled also without a mapping (sales orders)."""
+        return roles.coupling_name(self.mappings, role)
 
     def blank(self, role: Role) -> str | None:
         """The CRM id standing for a blank ERP reference to the mapping with this role."""

@@ -78,6 +78,23 @@ def name_for(mappings: Mapping[str, TableMapping], role: Role) -> str:
     return mapping_for(mappings, role).name
 
 
+# Documents a flow creates and couples itself (an ERP order made from a CRM order) are
+# coupled even when no mapping synchronizes them afterwards (order creation works without
+# sales order integration): their couplings are keyed by the mapping's name when a mapping
+# has the role, else by this name, the default mapping's.
+DOCUMENT_COUPLINGS = {Role.SALES_ORDER: "SALESORDER-ORDER"}
+
+
+def coupling_name(mappings: Mapping[str, TableMapping], role: Role) -> str:
+    """The state store's key for the couplings of the documents with this role."""
+    found = find(mappings, role)
+    if found is not None:
+        return found.name
+    if role in DOCUMENT_COUPLINGS:
+        return DOCUMENT_COUPLINGS[role]
+    return name_for(mappings, role)
+
+
 def check_unique(mappings: Iterable[TableMapping]) -> None:
     """MappingError when two mappings claim the same role (lookups would be ambiguous)."""
     seen: dict[Role, str] = {}
