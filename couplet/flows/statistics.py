@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..engine.catalogue import default_document_maps
 from ..engine.context import Context
 from ..engine.model import (
     Condition,
@@ -61,11 +62,13 @@ class StatisticsRun:
 
 
 def statistics_values(
-    figures: Row, account_id: str, currency: str | None, fields: Sequence[FieldPair]
+    figures: Row, account_id: str, currency: str | None, fields: Sequence[FieldPair] = ()
 ) -> dict[str, object]:
     """The CRM account statistics row for the ERP's statistics of one customer; `fields` are
-    the figures (the catalogue's `[document.account-statistics]`)."""
+    the figures (the catalogue's `[document.account-statistics]`, its defaults' when none are
+    given)."""
     v = figures.values
+    fields = fields or default_document_maps().statistics().figures
     values: dict[str, object] = {
         "nav_name": v.get("customerName") or v.get("customerNumber"),
         "nav_customerno": v.get("customerNumber"),

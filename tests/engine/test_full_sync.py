@@ -14,6 +14,7 @@ from couplet.engine.model import (
     Ref,
     TableMapping,
 )
+from couplet.engine.roles import FullSyncPolicy
 
 from .world import World
 
@@ -51,6 +52,7 @@ def test_units_are_coupled_to_the_base_units_the_crm_makes() -> None:
         "uoms",
         Direction.ERP_TO_CRM,
         (FieldMapping("code", "name", Direction.ERP_TO_CRM, use_for_matching=True),),
+        full_sync=FullSyncPolicy.MATCH_IF_ERP_HAS_ROWS,
     )
     assert recommend(w.ctx, units) is Recommendation.NO_RECORDS
     # No CRM unit yet: the CRM makes one per unit group before this line runs.
