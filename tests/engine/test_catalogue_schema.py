@@ -87,7 +87,8 @@ def test_documents_handed_over_directly_are_checked_too() -> None:
         catalogue.load([_mapping(job={"interval_seconds": "1800"})])
     with pytest.raises(MappingError, match=r"mapping\[0\]\.fields\[0\]\.match .*: must be true"):
         catalogue.load([_mapping(fields=[{"erp": "a", "crm": "b", "match": "false"}])])
-    with pytest.raises(MappingError, match=r"mapping\[0\]\.erp_table \(mapping X\): required key is missing"):
+    missing = r"mapping\[0\]\.erp_table \(mapping X\): required key is missing"
+    with pytest.raises(MappingError, match=missing):
         catalogue.load([{"name": "X", "crm_table": "accounts"}])
     with pytest.raises(MappingError, match=r"mapping\[0\]\.role"):
         catalogue.load([_mapping(role="kunde")])
