@@ -3,11 +3,14 @@ imports (TOML or JSON), and the stored form, all one shape.
 
 A document may carry `requires = [...]` feature tags (on a mapping or a field); the
 defaults are selected for a connection's features: `person` / `team` ownership,
-`unit-groups` / `legacy-units`, `sales-orders`.
+`unit-groups` / `legacy-units`, `sales-orders`. Each default mapping declares its `role`
+(see `roles.py`). Every document is checked against `schema.py` first, so a misspelt key
+or a quoted boolean is refused instead of silently ignored or read as true.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import tomllib
@@ -43,13 +46,17 @@ def _file_source(name: str) -> str:
     return f"couplet/defaults/{name}"
 
 
-def _default_files() -> list[tuple[str, str]]:
-    """(source, text) of each TOML file of the default catalogue, in catalogue order."""
+@functools.cache
+def _defaults() -> tuple[tuple[str, list[Document], DocumentsDoc], ...]:
+    """(source, mapping documents, document field maps) of each TOML file of the default
+    catalogue, in catalogue order; read and checked once."""
     folder = resources.files("couplet.defaults")
     entries = sorted(folder.iterdir(), key=lambda e: e.name)
-    return [
-        (_file_source(e.name), e.read_text("utf-8")) for e in entries if e.name.endswith(".toml")
-    ]
+    return tuple(
+        (_file_source(e.name), *parse_file(e.read_text("utf-8"), _file_source(e.name)))
+        for e in entries
+        if e.name.endswith(".toml")
+    )
 
 
 def parse_file(
@@ -90,10 +97,10 @@ def default_documents(features: Features) -> list[Document]:
     """The default mappings for these features, in catalogue order."""
     tags = feature_tags(features)
     docs: list[Document] = []
-    for source, text in _default_files():
-        for doc in parse_file(text, source)[0]:
+    for _, documents, _ in _defaults():
+        for doc in documents:
             if _selected(doc, tags):
-                doc = dict(doc)
+                doc = copy.deepcopy(doc)  # callers edit what they get
                 doc["fields"] = [f for f in doc.get("fields", []) if _selected(f, tags)]
                 doc["dependencies"] = [d for d in doc.get("dependencies", [])]
                 docs.append(doc)
@@ -109,8 +116,7 @@ def default_documents(features: Features) -> list[Document]:
 def default_document_maps() -> DocumentsDoc:
     """The `[document.<name>]` field maps of the default catalogue, from all its files."""
     found: dict[str, Any] = {}
-    for source, text in _default_files():
-        sections = parse_file(text, source)[1]
+    for source, _, sections in _defaults():
         for key in DocumentsDoc.model_fields:
             value = getattr(sections, key)
             if value is not None:
