@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
 from .errors import MappingError
-
-if TYPE_CHECKING:
-    from .model import TableMapping
 
 
 class Role(StrEnum):
@@ -57,12 +54,26 @@ class FullSyncPolicy(StrEnum):
     MATCH_IF_ERP_HAS_ROWS = "match-if-erp-has-rows"
 
 
-def find(mappings: Mapping[str, TableMapping], role: Role) -> TableMapping | None:
+class _Playing(Protocol):
+    """What the lookups need of a mapping (the model's TableMapping; the model imports this
+    module, so it is not imported here)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> Role | None: ...
+
+
+M = TypeVar("M", bound=_Playing)
+
+
+def find(mappings: Mapping[str, M], role: Role) -> M | None:
     """The mapping with this role, None when the catalogue has none (a feature is off)."""
     return next((m for m in mappings.values() if m.role is role), None)
 
 
-def mapping_for(mappings: Mapping[str, TableMapping], role: Role) -> TableMapping:
+def mapping_for(mappings: Mapping[str, M], role: Role) -> M:
     """The mapping with this role; MappingError naming the role when there is none."""
     found = find(mappings, role)
     if found is None:
@@ -73,7 +84,7 @@ def mapping_for(mappings: Mapping[str, TableMapping], role: Role) -> TableMappin
     return found
 
 
-def name_for(mappings: Mapping[str, TableMapping], role: Role) -> str:
+def name_for(mappings: Mapping[str, _Playing], role: Role) -> str:
     """The name (the state store's key for couplings) of the mapping with this role."""
     return mapping_for(mappings, role).name
 
@@ -85,7 +96,7 @@ def name_for(mappings: Mapping[str, TableMapping], role: Role) -> str:
 DOCUMENT_COUPLINGS = {Role.SALES_ORDER: "SALESORDER-ORDER"}
 
 
-def coupling_name(mappings: Mapping[str, TableMapping], role: Role) -> str:
+def coupling_name(mappings: Mapping[str, _Playing], role: Role) -> str:
     """The state store's key for the couplings of the documents with this role."""
     found = find(mappings, role)
     if found is not None:
@@ -95,7 +106,7 @@ def coupling_name(mappings: Mapping[str, TableMapping], role: Role) -> str:
     return name_for(mappings, role)
 
 
-def check_unique(mappings: Iterable[TableMapping]) -> None:
+def check_unique(mappings: Iterable[_Playing]) -> None:
     """MappingError when two mappings claim the same role (lookups would be ambiguous)."""
     seen: dict[Role, str] = {}
     for mapping in mappings:
