@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from couplet.engine.full_sync import recommend, restart, review, start
@@ -42,6 +44,24 @@ def test_recommendations() -> None:
     assert recommend(w.ctx, m["CURRENCY"]) is Recommendation.COUPLE_RECORDS
     w.erp.add("paymentTerms", code="NET30")
     assert recommend(w.ctx, m["PAYMENT TERMS"]) is Recommendation.COUPLE_RECORDS
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (FullSyncPolicy.COPY_ALL, Recommendation.FULL_SYNCHRONIZATION),
+        (FullSyncPolicy.SKIP, Recommendation.NO_RECORDS),
+        (FullSyncPolicy.BY_COUNTS, Recommendation.COUPLE_RECORDS),
+    ],
+)
+def test_the_policy_decides_whatever_the_mapping_is_called(
+    policy: FullSyncPolicy, expected: Recommendation
+) -> None:
+    w = World()
+    w.customer("A")
+    w.account("B")
+    renamed = dataclasses.replace(w.mappings["CUSTOMER"], name="KUNDEN", full_sync=policy)
+    assert recommend(w.ctx, renamed) is expected
 
 
 def test_units_are_coupled_to_the_base_units_the_crm_makes() -> None:
