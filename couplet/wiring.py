@@ -21,11 +21,12 @@ import sqlalchemy as sa
 from .connectors.business_central.connector import BusinessCentralConnector
 from .connectors.dataverse.connector import DataverseConnector
 from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredentials, error_message
-from .engine import catalogue, runs
+from .engine import catalogue, roles, runs
 from .engine.connection import Connection, Features
 from .engine.context import Context
 from .engine.errors import ConfigError, CoupletError, MappingError, UnknownMappingError
 from .engine.model import Condition, Direction, Op, TableMapping
+from .engine.roles import Role
 from .engine.runner import RunOptions, synchronize
 from .engine.schedule import JobEntry, JobStatus, RunOutcome, wake
 from .engine.wake import has_work
@@ -322,9 +323,7 @@ class Engine:
     def _blanks(self, mappings: dict[str, TableMapping]) -> dict[str, str]:
         """Business Central leaves the currency blank for its local currency (LCY), which
         the CRM holds as a currency row with that ISO code: that row stands for blank."""
-        currency = next(
-            (m for m in mappings.values() if m.crm_table == "transactioncurrencies"), None
-        )
+        currency = roles.find(mappings, Role.CURRENCY)
         if currency is None:
             return {}
         if self._lcy_currency is None:

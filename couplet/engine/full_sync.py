@@ -26,12 +26,13 @@ from .model import (
     TableMapping,
     Watermarks,
 )
+from .roles import FullSyncPolicy
 from .runner import RunOptions, synchronize
 from .watermarks import merged
 
 
 def recommend(ctx: Context, mapping: TableMapping) -> Recommendation:
-    if mapping.name in ctx.lines_with_document:
+    if ctx.travels_with_document(mapping):
         return Recommendation.NO_RECORDS  # they go with their documents
     erp = ctx.erp.count(mapping.erp_table, mapping.erp_filter)
     if ctx.page_step(mapping) is not None:
@@ -39,19 +40,15 @@ def recommend(ctx: Context, mapping: TableMapping) -> Recommendation:
         return Recommendation.FULL_SYNCHRONIZATION if erp else Recommendation.NO_RECORDS
     if mapping.option_mapping:
         return Recommendation.NO_RECORDS if erp == 0 else Recommendation.COUPLE_RECORDS
-    if mapping.name == "SALESPEOPLE":
+    policy = mapping.full_sync
+    if policy is FullSyncPolicy.COPY_ALL:
         return Recommendation.FULL_SYNCHRONIZATION
-    if mapping.crm_table == "salesorders":
-        # Orders are coupled by the order flow that creates them; full synchronization
-        # never creates or matches them.
+    if policy is FullSyncPolicy.SKIP:
         return Recommendation.NO_RECORDS
     crm = ctx.crm.count(mapping.crm_table, mapping.crm_filter)
-    if mapping.name == "CURRENCY":
-        # A CRM holding only its base currency has nothing to couple to.
+    if policy is FullSyncPolicy.MATCH_IF_SEVERAL_CRM_ROWS:
         return Recommendation.FULL_SYNCHRONIZATION if crm <= 1 else Recommendation.COUPLE_RECORDS
-    if mapping.crm_table == "uoms" and erp:
-        # The CRM makes a base unit in every unit group it gets (before this line runs, so
-        # the count above cannot tell): units are matched to those, the rest created.
+    if policy is FullSyncPolicy.MATCH_IF_ERP_HAS_ROWS and erp:
         return Recommendation.COUPLE_RECORDS
     if erp == 0 and crm == 0:
         return Recommendation.NO_RECORDS

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from . import transforms
+from . import roles, transforms
 from .errors import MappingError
 from .model import Direction, FieldMapping, TableMapping
 
@@ -142,6 +142,7 @@ def validate_catalogue(mappings: Iterable[TableMapping]) -> dict[str, TableMappi
         catalogue[mapping.name] = mapping
     for mapping in catalogue.values():
         validate_mapping(mapping, catalogue)
+    roles.check_unique(catalogue.values())
     dependency_order(catalogue.values())
     return catalogue
 

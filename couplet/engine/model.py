@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .roles import FullSyncPolicy, Role
+
 
 class Side(StrEnum):
     ERP = "erp"
@@ -247,6 +249,10 @@ class TableMapping:
     # Values a CRM row must hold while it is modified, its own restored right after: the
     # CRM keeps a submitted order read-only, so it is made Active for the write (as BC does).
     crm_write_state: Mapping[str, object] = field(default_factory=dict)
+    # What the mapping stands for (the flows and full synchronization find it by role, never
+    # by name) and how full synchronization treats it.
+    role: Role | None = None
+    full_sync: FullSyncPolicy = FullSyncPolicy.BY_COUNTS
 
     def fields_for(self, pass_direction: Direction) -> tuple[FieldMapping, ...]:
         return tuple(f for f in self.fields if f.enabled and f.direction.includes(pass_direction))

@@ -21,11 +21,11 @@ from typing import Any
 from ..engine.context import Context
 from ..engine.errors import SyncError
 from ..engine.model import Direction, JobLog
+from ..engine.roles import Role
 from ..engine.runner import RunOptions, synchronize
 from ..engine.transfer import reference_key
 from .flow import Flow
 
-MAPPING = "ITEM-PRODUCT"
 CURSOR = "ITEM AVAILABILITY"
 LEDGER = "itemLedgerEntries"
 INVENTORY_FIELD: dict[str, Any] = {
@@ -42,7 +42,7 @@ def _since(ctx: Context) -> dt.datetime | None:
     stored = ctx.state.cursor(CURSOR)
     if stored:
         return dt.datetime.fromisoformat(stored)
-    return ctx.state.watermarks(MAPPING).erp
+    return ctx.state.watermarks(ctx.name_for(Role.ITEM_PRODUCT)).erp
 
 
 def items_with_activity(
@@ -68,12 +68,13 @@ def update_availability(ctx: Context, item_ids: Sequence[str] | None = None) -> 
     candidates = (
         items_with_activity(ctx, _since(ctx), started) if item_ids is None else list(item_ids)
     )
-    coupled = ctx.state.couplings_by_erp(MAPPING, candidates) if candidates else {}
+    mapping = ctx.name_for(Role.ITEM_PRODUCT)
+    coupled = ctx.state.couplings_by_erp(mapping, candidates) if candidates else {}
     ids = tuple(i for i in candidates if i in coupled and not coupled[i].skipped)
     job = None
     if ids:
         options = RunOptions(direction=Direction.ERP_TO_CRM, force_modify=True, erp_ids=ids)
-        [job] = synchronize(ctx, MAPPING, options)
+        [job] = synchronize(ctx, mapping, options)
     if scheduled:
         ctx.state.save_cursor(CURSOR, started.isoformat())
     return job
@@ -87,11 +88,12 @@ def has_activity(ctx: Context) -> bool:
 
 
 def with_inventory_field(documents: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
-    """The mapping documents with Inventory -> QuantityOnHand on ITEM-PRODUCT (enabling item
-    availability ensures it exists); None when it is there already or there is no mapping."""
+    """The mapping documents with Inventory -> QuantityOnHand on the item-product mapping
+    (enabling item availability ensures it exists); None when it is there already or there
+    is no mapping."""
     docs = [dict(d) for d in documents]
     for doc in docs:
-        if doc.get("name") != MAPPING:
+        if doc.get("role") != Role.ITEM_PRODUCT.value:
             continue
         fields = [dict(f) for f in doc.get("fields", [])]
         for f in fields:

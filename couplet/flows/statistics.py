@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..engine.catalogue import default_document_maps
 from ..engine.context import Context
 from ..engine.model import (
     Condition,
@@ -29,27 +30,18 @@ from ..engine.model import (
     Side,
     Watermarks,
 )
+from ..engine.roles import Role
+from ..engine.schema import FieldPair
 from ..engine.transfer import differences
 from ..engine.watermarks import advance, candidates
 from .flow import Flow
-from .invoices.status import INVOICE_MAPPING, refresh_status
+from .invoices.status import refresh_status
 
 NAME = "CRM STATISTICS JOB"
 JOB_MAPPING = "CUSTOMER STATISTICS"
 SINCE_KEY = f"{NAME}#statistics"  # watermarks of the ERP statistics read
 ENTRY_CURSOR = f"{NAME}:last-detailed-entry"
 STATISTICS = "nav_accountstatisticses"
-FIGURES = {
-    "balance": "nav_balance",
-    "outstandingOrders": "nav_outstandingorders",
-    "shippedNotInvoiced": "nav_shippednotinvoiced",
-    "outstandingInvoices": "nav_outstandinginvoices",
-    "total": "nav_total",
-    "creditLimit": "nav_creditlimit",
-    "overdueAmounts": "nav_overdueamounts",
-    "overdueAsOfDate": "nav_overdueasofdate",
-    "totalSales": "nav_totalsales",
-}
 DONE = "The customer statistics have been successfully updated in Dataverse."
 
 
@@ -69,14 +61,19 @@ class StatisticsRun:
     message: str = ""
 
 
-def statistics_values(figures: Row, account_id: str, currency: str | None) -> dict[str, object]:
-    """The CRM account statistics row for the ERP's statistics of one customer."""
+def statistics_values(
+    figures: Row, account_id: str, currency: str | None, fields: Sequence[FieldPair] = ()
+) -> dict[str, object]:
+    """The CRM account statistics row for the ERP's statistics of one customer; `fields` are
+    the figures (the catalogue's `[document.account-statistics]`, its defaults' when none are
+    given)."""
     v = figures.values
+    fields = fields or default_document_maps().statistics().figures
     values: dict[str, object] = {
         "nav_name": v.get("customerName") or v.get("customerNumber"),
         "nav_customerno": v.get("customerNumber"),
         "nav_accountid": Ref("accounts", account_id),
-        **{crm: v.get(erp) for erp, crm in FIGURES.items()},
+        **{f.crm: v.get(f.erp) for f in fields},
     }
     if currency:
         values["transactioncurrencyid"] = Ref("transactioncurrencies", currency)
@@ -111,6 +108,8 @@ def upload(ctx: Context, run: StatisticsRun, couplings: Sequence[Coupling]) -> N
     existing = _by(
         _rows_in(ctx, Side.CRM, STATISTICS, "nav_accountid", list(accounts)), "nav_accountid"
     )
+    currency = ctx.blank(Role.CURRENCY)
+    fields = ctx.documents.statistics().figures
     inserts: list[tuple[CustomerResult, dict[str, object]]] = []
     updates: list[tuple[CustomerResult, str, dict[str, object]]] = []
     failed: list[Coupling] = []
@@ -142,7 +141,7 @@ def upload(ctx: Context, run: StatisticsRun, couplings: Sequence[Coupling]) -> N
                 ]
             )
             continue
-        values = statistics_values(row, coupling.crm_id, ctx.blanks.get("CURRENCY"))
+        values = statistics_values(row, coupling.crm_id, currency, fields)
         current = existing.get(coupling.crm_id)
         if current is None:
             inserts.append((result, values))
@@ -183,7 +182,8 @@ def invoice_status(ctx: Context, run: StatisticsRun, invoice_ids: Sequence[str])
     could not be set (part 2)."""
     if not invoice_ids:
         return True
-    couplings = ctx.state.couplings_by_erp(INVOICE_MAPPING, list(dict.fromkeys(invoice_ids)))
+    invoices = ctx.name_for(Role.POSTED_INVOICE)
+    couplings = ctx.state.couplings_by_erp(invoices, list(dict.fromkeys(invoice_ids)))
     crm = ctx.crm.get_many("invoices", [c.crm_id for c in couplings.values()])
     by_erp = {e: crm[c.crm_id] for e, c in couplings.items() if c.crm_id in crm}
     outcome = refresh_status(ctx, by_erp, only_active=False)
@@ -192,13 +192,14 @@ def invoice_status(ctx: Context, run: StatisticsRun, invoice_ids: Sequence[str])
     for erp_id, (crm_id, message) in outcome.errors.items():
         run.job.failed += 1
         ctx.state.add_errors(
-            [JobError(run.job.id, INVOICE_MAPPING, erp_id, crm_id, message, ctx.clock())]
+            [JobError(run.job.id, invoices, erp_id, crm_id, message, ctx.clock())]
         )
     return not outcome.errors
 
 
 def _coupled_customers(ctx: Context) -> list[Coupling]:
-    return [c for page in ctx.state.all_couplings("CUSTOMER") for c in page if not c.skipped]
+    customers = ctx.name_for(Role.CUSTOMER)
+    return [c for page in ctx.state.all_couplings(customers) for c in page if not c.skipped]
 
 
 def _changed_statistics(ctx: Context, until: dt.datetime) -> tuple[list[Row], Watermarks]:
@@ -260,11 +261,12 @@ def update_customers(ctx: Context, numbers: Sequence[str] | None = None) -> Stat
     named) and the payment status of their invoices, now."""
     run = StatisticsRun(JobLog(ctx.ids(), JOB_MAPPING, Direction.ERP_TO_CRM, ctx.clock()))
     ctx.state.save_job(run.job)
+    mapping = ctx.name_for(Role.CUSTOMER)
     if numbers is None:
-        couplings = [c for page in ctx.state.all_couplings("CUSTOMER") for c in page]
+        couplings = [c for page in ctx.state.all_couplings(mapping) for c in page]
     else:
         customers = _by(_rows_in(ctx, Side.ERP, "customers", "number", list(numbers)), "number")
-        found = ctx.state.couplings_by_erp("CUSTOMER", [r.id for r in customers.values()])
+        found = ctx.state.couplings_by_erp(mapping, [r.id for r in customers.values()])
         couplings = []
         for number in numbers:
             customer = customers.get(number)

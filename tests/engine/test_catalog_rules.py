@@ -18,6 +18,7 @@ from couplet.engine.model import (
     TableMapping,
     Transform,
 )
+from couplet.engine.roles import Role
 from couplet.engine.table_rules import latest_rates, precision
 from couplet.engine.transforms import apply
 from couplet.flows.availability import update_availability, with_inventory_field
@@ -29,6 +30,7 @@ GROUPS = TableMapping(
     "unitGroups",
     "uomschedules",
     TO,
+    role=Role.UNIT_GROUP,
     fields=(FieldMapping("code", "name", TO, use_for_matching=True),),
     only_coupled=False,
     match_before_insert=True,
@@ -38,6 +40,7 @@ UNITS = TableMapping(
     "itemUnitsOfMeasure",
     "uoms",
     TO,
+    role=Role.ITEM_UNIT,
     fields=(
         FieldMapping(
             "unitGroupId",
@@ -58,6 +61,7 @@ ITEMS = TableMapping(
     "items",
     "products",
     TO,
+    role=Role.ITEM_PRODUCT,
     fields=(
         FieldMapping("number", "productnumber", TO),
         FieldMapping(
@@ -70,6 +74,7 @@ RESOURCES = TableMapping(
     "resources",
     "products",
     TO,
+    role=Role.RESOURCE_PRODUCT,
     fields=(FieldMapping("number", "productnumber", TO),),
 )
 HEADERS = TableMapping(
@@ -77,6 +82,7 @@ HEADERS = TableMapping(
     "priceLists",
     "pricelevels",
     TO,
+    role=Role.PRICE_LIST,
     fields=(
         FieldMapping("code", "name", TO),
         FieldMapping("currencyCode", "currency", TO, fixed=True),
@@ -95,6 +101,7 @@ LINES = TableMapping(
     "priceListLines",
     "productpricelevels",
     TO,
+    role=Role.PRICE_LIST_LINE,
     fields=(
         FieldMapping(
             "priceListId", "pricelevelid", TO, lookup="PLHEADER-PRICE", use_for_matching=True
@@ -296,7 +303,8 @@ def test_availability_pushes_stock_of_coupled_items_with_activity_since_last_run
 
 
 def test_enabling_availability_restores_the_inventory_field() -> None:
-    docs = [{"name": "ITEM-PRODUCT", "fields": [{"erp": "number", "crm": "productnumber"}]}]
+    fields = [{"erp": "number", "crm": "productnumber"}]
+    docs = [{"name": "ITEM-PRODUCT", "role": "item-product", "fields": fields}]
     [restored] = with_inventory_field(docs) or []
     assert {"erp": "inventory", "crm": "quantityonhand"}.items() <= restored["fields"][-1].items()
     assert with_inventory_field([restored]) is None

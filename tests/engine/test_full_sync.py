@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from couplet.engine.full_sync import recommend, restart, review, start
@@ -14,6 +16,7 @@ from couplet.engine.model import (
     Ref,
     TableMapping,
 )
+from couplet.engine.roles import FullSyncPolicy
 
 from .world import World
 
@@ -43,6 +46,24 @@ def test_recommendations() -> None:
     assert recommend(w.ctx, m["PAYMENT TERMS"]) is Recommendation.COUPLE_RECORDS
 
 
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (FullSyncPolicy.COPY_ALL, Recommendation.FULL_SYNCHRONIZATION),
+        (FullSyncPolicy.SKIP, Recommendation.NO_RECORDS),
+        (FullSyncPolicy.BY_COUNTS, Recommendation.COUPLE_RECORDS),
+    ],
+)
+def test_the_policy_decides_whatever_the_mapping_is_called(
+    policy: FullSyncPolicy, expected: Recommendation
+) -> None:
+    w = World()
+    w.customer("A")
+    w.account("B")
+    renamed = dataclasses.replace(w.mappings["CUSTOMER"], name="KUNDEN", full_sync=policy)
+    assert recommend(w.ctx, renamed) is expected
+
+
 def test_units_are_coupled_to_the_base_units_the_crm_makes() -> None:
     w = World()
     units = TableMapping(
@@ -51,6 +72,7 @@ def test_units_are_coupled_to_the_base_units_the_crm_makes() -> None:
         "uoms",
         Direction.ERP_TO_CRM,
         (FieldMapping("code", "name", Direction.ERP_TO_CRM, use_for_matching=True),),
+        full_sync=FullSyncPolicy.MATCH_IF_ERP_HAS_ROWS,
     )
     assert recommend(w.ctx, units) is Recommendation.NO_RECORDS
     # No CRM unit yet: the CRM makes one per unit group before this line runs.

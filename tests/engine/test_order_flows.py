@@ -14,6 +14,7 @@ from couplet.engine.context import Context
 from couplet.engine.couplings import new_coupling
 from couplet.engine.errors import RecordError
 from couplet.engine.model import Direction, FieldMapping, Ref, Row, Side, TableMapping
+from couplet.engine.roles import FullSyncPolicy, Role
 from couplet.engine.runner import synchronize
 from couplet.flows.builders.lines import SalesSetup, document_lines
 from couplet.flows.orders.notes import run_notes
@@ -21,9 +22,12 @@ from couplet.flows.orders.status import run_status
 from couplet.testing.clock import FakeClock
 from couplet.testing.memory_state import MemoryStatePort
 
+from .world import ITEM_PRODUCT
+
 TO = Direction.ERP_TO_CRM
 ORDERS = TableMapping(
     name="SALESORDER-ORDER",
+    role=Role.SALES_ORDER, full_sync=FullSyncPolicy.SKIP,
     erp_table="salesOrders",
     crm_table="salesorders",
     direction=TO,
@@ -32,6 +36,7 @@ ORDERS = TableMapping(
 )
 UOM = TableMapping(
     name="ITEM UOM",
+    role=Role.ITEM_UNIT, full_sync=FullSyncPolicy.MATCH_IF_ERP_HAS_ROWS,
     erp_table="itemUnitsOfMeasure",
     crm_table="uoms",
     direction=TO,
@@ -46,7 +51,7 @@ def _ctx(**mappings: TableMapping) -> Context:
         crm=MemoryRecordPort(Side.CRM, clock),
         state=MemoryStatePort(),
         clock=clock,
-        mappings={"SALESORDER-ORDER": ORDERS, **mappings},
+        mappings={"SALESORDER-ORDER": ORDERS, "ITEM-PRODUCT": ITEM_PRODUCT, **mappings},
     )
 
 

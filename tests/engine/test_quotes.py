@@ -18,6 +18,8 @@ from couplet.flows.quotes.processing import WON_MARKER, process_quotes, waiting_
 from couplet.testing.clock import FakeClock
 from couplet.testing.memory_state import MemoryStatePort
 
+from .world import CUSTOMER, ITEM_PRODUCT
+
 
 def _status(status: str) -> ActionHandler:
     def handler(
@@ -47,7 +49,8 @@ class Quotes:
         self.erp = MemoryRecordPort(Side.ERP, self.clock)
         self.crm = MemoryRecordPort(Side.CRM, self.clock)
         self.erp.actions.update(archive=_archived, release=_status("Open"), reopen=_status("Draft"))
-        self.ctx = Context(self.erp, self.crm, self.state, self.clock, {})
+        mappings = {m.name: m for m in (CUSTOMER, ITEM_PRODUCT)}
+        self.ctx = Context(self.erp, self.crm, self.state, self.clock, mappings)
         customer = self.erp.add("customers", number="C1")
         self.account = self.crm.add("accounts", name="Adatum", customertypecode=3)
         item = self.erp.add("items", number="1000")

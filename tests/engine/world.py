@@ -23,6 +23,7 @@ from couplet.engine.model import (
     Side,
     TableMapping,
 )
+from couplet.engine.roles import FullSyncPolicy, Role
 from couplet.engine.runner import RunOptions, synchronize
 from couplet.testing.clock import FakeClock
 from couplet.testing.memory_state import MemoryStatePort
@@ -31,6 +32,7 @@ BI, TO, FROM = Direction.BIDIRECTIONAL, Direction.ERP_TO_CRM, Direction.CRM_TO_E
 
 CURRENCY = TableMapping(
     name="CURRENCY",
+    role=Role.CURRENCY, full_sync=FullSyncPolicy.MATCH_IF_SEVERAL_CRM_ROWS,
     erp_table="currencies",
     crm_table="transactioncurrencies",
     direction=TO,
@@ -44,6 +46,7 @@ CURRENCY = TableMapping(
 
 PAYMENT_TERMS = TableMapping(
     name="PAYMENT TERMS",
+    role=Role.PAYMENT_TERMS,
     erp_table="paymentTerms",
     crm_table="accounts",
     direction=TO,
@@ -54,6 +57,7 @@ PAYMENT_TERMS = TableMapping(
 
 CUSTOMER = TableMapping(
     name="CUSTOMER",
+    role=Role.CUSTOMER,
     erp_table="customers",
     crm_table="accounts",
     direction=BI,
@@ -71,6 +75,15 @@ CUSTOMER = TableMapping(
     crm_filter=(Condition("customertypecode", Op.EQ, 3),),
     dependencies=("CURRENCY", "PAYMENT TERMS"),
     only_coupled=False,
+)
+# The product mapping the document flows find by role (orders, quotes, invoice lines).
+ITEM_PRODUCT = TableMapping(
+    name="ITEM-PRODUCT",
+    role=Role.ITEM_PRODUCT,
+    erp_table="items",
+    crm_table="products",
+    direction=TO,
+    fields=(FieldMapping("number", "productnumber", TO),),
 )
 
 

@@ -3,7 +3,8 @@
 Orders and quotes take the same header from their CRM document: the customer coupled to
 the document's account, Your Reference = the CRM number, External Document No. = the CRM
 name, currency, requested delivery date, addresses (only when given), option fields,
-payment discount, work description and the CRM discounts as an invoice discount.
+payment discount, work description and the CRM discounts as an invoice discount. The
+address and option fields are data, the catalogue's `[document.sales-header]`.
 """
 
 from __future__ import annotations
@@ -13,24 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ...engine import roles
 from ...engine.context import Context
 from ...engine.errors import RecordError
 from ...engine.model import Ref
+from ...engine.roles import Role
 from ...engine.transfer import reference_key
 
-ADDRESS = {
-    "line1": "AddressLine1",
-    "line2": "AddressLine2",
-    "city": "City",
-    "postalcode": "PostCode",
-    "country": "Country",
-    "stateorprovince": "State",
-}
-OPTIONS = {
-    "paymenttermscode": ("PAYMENT TERMS", "paymentTermsId"),
-    "freighttermscode": ("SHIPMENT METHOD", "shipmentMethodId"),
-    "shippingmethodcode": ("SHIPPING AGENT", "shippingAgentId"),
-}
 CUSTOMER_TYPE = 3  # the CRM account's relationship type Customer
 TEXT_LENGTH = 35  # Business Central's Your Reference and External Document No.
 
@@ -54,32 +44,35 @@ QUOTE = DocumentKind("quote", "quotenumber")
 
 def document_header(ctx: Context, v: Mapping[str, Any], kind: DocumentKind) -> dict[str, Any]:
     """The ERP header fields of the CRM document with values `v`."""
+    fields = ctx.documents.header()
     header: dict[str, Any] = {
         "customerId": _customer(ctx, v.get("customerid"), kind),
         "externalDocumentNumber": str(v.get("name") or "")[:TEXT_LENGTH],
         "yourReference": str(v.get(kind.number_field) or "")[:TEXT_LENGTH],
     }
     currency = reference_key(v.get("transactioncurrencyid"))
-    if currency and currency != ctx.blanks.get("CURRENCY"):
-        coupled = ctx.state.couplings_by_crm("CURRENCY", [currency]).get(currency)
+    if currency and currency != ctx.blank(Role.CURRENCY):
+        currencies = ctx.name_for(Role.CURRENCY)
+        coupled = ctx.state.couplings_by_crm(currencies, [currency]).get(currency)
         if coupled is None:
             raise RecordError(f"{kind.cannot}: its currency is not coupled to an ERP currency.")
         header["currencyId"] = coupled.erp_id
     if v.get("requestdeliveryby"):
         header["requestedDeliveryDate"] = str(v["requestdeliveryby"])[:10]
-    for side, prefix in (("billto", "billTo"), ("shipto", "shipTo")):
-        parts = {key: v.get(f"{side}_{key}") for key in ADDRESS}
+    for side, prefix in fields.address_sides.items():
+        parts = {key: v.get(f"{side}_{key}") for key in fields.address_parts}
         if any(parts.values()):  # only when at least one field is given, as BC does
-            for key, suffix in ADDRESS.items():
+            for key, suffix in fields.address_parts.items():
                 header[f"{prefix}{suffix}"] = str(parts[key] or "")
             if side == "shipto" and v.get("shipto_name"):
                 header["shipToName"] = str(v["shipto_name"])
-    for attribute, (mapping, target) in OPTIONS.items():
-        value = v.get(attribute)
-        if value is not None:
-            coupled = ctx.state.couplings_by_crm(mapping, [str(value)]).get(str(value))
+    for option in fields.options:
+        value = v.get(option.crm)
+        mapping = roles.find(ctx.mappings, option.role)
+        if value is not None and mapping is not None:
+            coupled = ctx.state.couplings_by_crm(mapping.name, [str(value)]).get(str(value))
             if coupled is not None:
-                header[target] = coupled.erp_id
+                header[option.erp] = coupled.erp_id
     if v.get("discountpercentage"):
         header["paymentDiscountPercent"] = v["discountpercentage"]
     if v.get("description"):
@@ -111,7 +104,8 @@ def _customer(ctx: Context, reference: object, kind: DocumentKind) -> str:
     account = ctx.crm.get_many("accounts", [account_id]).get(account_id)
     if account is None or account.values.get("customertypecode") != CUSTOMER_TYPE:
         raise RecordError(f"{kind.cannot}: the account is not of the type customer.")
-    coupled = ctx.state.couplings_by_crm("CUSTOMER", [account_id]).get(account_id)
+    customers = ctx.name_for(Role.CUSTOMER)
+    coupled = ctx.state.couplings_by_crm(customers, [account_id]).get(account_id)
     if coupled is None:
         raise RecordError(
             f"{kind.cannot}: there is no customer coupled to the account "

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ...engine import roles
 from ...engine.context import Context
 from ...engine.errors import RecordError
 from ...engine.model import Ref, Row
+from ...engine.schema import ProductKind
 from ...engine.transfer import reference_key
 
 DESCRIPTION_LENGTH = 100  # Business Central's Sales Line Description
@@ -75,17 +77,14 @@ def document_lines(
 
 @dataclass(frozen=True)
 class _Product:
-    line_type: str  # Item | Resource
+    kind: ProductKind  # Item | Resource, from the catalogue's `[document.products]`
     erp_id: str
     number: str
     name: str
 
-
-# line type -> the mapping coupling its units to CRM units, the ERP table, its owner field
-UNITS = {
-    "Item": ("ITEM UOM", "itemUnitsOfMeasure", "itemId"),
-    "Resource": ("RESOURCE UOM", "resourceUnitsOfMeasure", "resourceId"),
-}
+    @property
+    def line_type(self) -> str:
+        return self.kind.line_type
 
 
 def _unit(ctx: Context, unit: object, product: _Product) -> dict[str, Any]:
@@ -94,9 +93,10 @@ def _unit(ctx: Context, unit: object, product: _Product) -> dict[str, Any]:
     ERP line keeps the base unit."""
     if not isinstance(unit, Ref) or unit.id is None:
         return {}
-    mapping, table, owner = UNITS[product.line_type]
-    if mapping not in ctx.mappings:
+    unit_mapping = roles.find(ctx.mappings, product.kind.unit_role)
+    if unit_mapping is None:
         return {}
+    mapping, table, owner = unit_mapping.name, product.kind.unit_table, product.kind.owner_field
     noun = f"{product.line_type.lower()} {product.number}"
     coupled = ctx.state.couplings_by_crm(mapping, [unit.id]).get(unit.id)
     if coupled is None:
@@ -120,14 +120,17 @@ def _product(ctx: Context, product_id: str) -> _Product:
         raise RecordError(
             f"Status must be equal to 'Active' in product {product.values.get('productnumber')}."
         )
-    kinds = {1: ("ITEM-PRODUCT", "items", "Item"), 3: ("RESOURCE-PRODUCT", "resources", "Resource")}
-    kind = product.values.get("producttypecode")
-    if kind not in kinds:
+    code = product.values.get("producttypecode")
+    kind = next((k for k in ctx.documents.product_kinds() if k.crm_product_type == code), None)
+    if kind is None:
         raise RecordError(
             f"The product {product.values.get('productnumber')} has an unexpected product type."
         )
-    mapping, table, line_type = kinds[kind]
-    coupled = ctx.state.couplings_by_crm(mapping, [product_id]).get(product_id)
+    table, line_type = kind.erp_table, kind.line_type
+    found = roles.find(ctx.mappings, kind.role)
+    coupled = (
+        ctx.state.couplings_by_crm(found.name, [product_id]).get(product_id) if found else None
+    )
     if coupled is None:
         noun = "an item" if line_type == "Item" else "a resource"
         raise RecordError(
@@ -140,7 +143,7 @@ def _product(ctx: Context, product_id: str) -> _Product:
             f"{product.values.get('productnumber')} does not exist."
         )
     return _Product(
-        line_type,
+        kind,
         erp.id,
         str(erp.values.get("number") or ""),
         str(product.values.get("name") or ""),

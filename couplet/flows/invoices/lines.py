@@ -1,10 +1,12 @@
-"""CRM invoice lines built from the lines of a posted ERP invoice (§7.1, POSTEDSALESLINE-INV).
+"""CRM invoice lines built from the lines of a posted ERP invoice (§7.1, the mapping with the
+role posted-invoice-line).
 
-An item or resource line becomes a line for the coupled CRM product in the coupled unit (the
-product's default unit without one); a line for anything else (a G/L account, a charge) is
-a write-in line "<No.> <Description>.". Amounts come through the POSTEDSALESLINE-INV field
-mappings; the tax is what the line adds on top of its amount. Every problem is found before
-anything is written, so an invoice is created whole or not at all.
+An item or resource line (a product kind of the catalogue's `[document.products]`) becomes a
+line for the coupled CRM product in the coupled unit (the product's default unit without
+one); a line for anything else (a G/L account, a charge) is a write-in line "<No.>
+<Description>.". Amounts come through the line mapping's fields; the tax is what the line
+adds on top of its amount. Every problem is found before anything is written, so an invoice
+is created whole or not at all.
 """
 
 from __future__ import annotations
@@ -14,25 +16,16 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ...engine import roles
 from ...engine.context import Context
 from ...engine.errors import RecordError
 from ...engine.manual import create_in
-from ...engine.model import Condition, Coupling, Direction, Op, Ref, Row, Side
+from ...engine.model import Condition, Coupling, Direction, Op, Ref, Row, Side, TableMapping
+from ...engine.roles import Role
+from ...engine.schema import ProductKind
 from ...engine.transfer import Translations, transfer
 
-LINE_MAPPING = "POSTEDSALESLINE-INV"
 CENT = Decimal("0.01")
-# line type -> (ERP table, product mapping, unit table, unit mapping, unit's owner field)
-PRODUCTS = {
-    "Item": ("items", "ITEM-PRODUCT", "itemUnitsOfMeasure", "ITEM UOM", "itemId"),
-    "Resource": (
-        "resources",
-        "RESOURCE-PRODUCT",
-        "resourceUnitsOfMeasure",
-        "RESOURCE UOM",
-        "resourceId",
-    ),
-}
 NO_AMOUNT = ("Comment", "", None)
 
 
@@ -66,7 +59,7 @@ def invoice_lines(ctx: Context, document_ids: Sequence[str]) -> dict[str, list[R
 
 def plan_lines(ctx: Context, invoice: Row, lines: Sequence[Row]) -> LinePlan:
     """The CRM lines of `invoice`; RecordError names the first line that cannot go."""
-    mapping = ctx.mapping(LINE_MAPPING)
+    mapping = ctx.by_role(Role.POSTED_INVOICE_LINE)
     translations = Translations.load(ctx.state, mapping, Direction.ERP_TO_CRM, lines, ctx.blanks)
     prices_include_tax = bool(invoice.values.get("pricesIncludeTax"))
     plan = LinePlan()
@@ -106,21 +99,23 @@ def plan_lines(ctx: Context, invoice: Row, lines: Sequence[Row]) -> LinePlan:
 def _product(ctx: Context, invoice: Row, line: Row) -> tuple[str, str | None] | None:
     """(CRM product, CRM unit) of an item or resource line; None for other lines."""
     v = line.values
+    kinds = {k.line_type: k for k in ctx.documents.product_kinds()}
     kind = str(v.get("lineType"))
-    if kind not in PRODUCTS:
+    if kind not in kinds:
         return None
-    table, product_mapping, unit_table, unit_mapping, owner = PRODUCTS[kind]
+    product = kinds[kind]
     erp_id = str(v.get("itemId") or "") if kind == "Item" else ""
     if not erp_id:
         found = [
             r
             for page in ctx.erp.query(
-                table, filters=(Condition("number", Op.EQ, v.get("lineObjectNumber")),)
+                product.erp_table,
+                filters=(Condition("number", Op.EQ, v.get("lineObjectNumber")),),
             )
             for r in page
         ]
         erp_id = found[0].id if found else ""
-    record = ctx.erp.get_many(table, [erp_id]).get(erp_id) if erp_id else None
+    record = ctx.erp.get_many(product.erp_table, [erp_id]).get(erp_id) if erp_id else None
     shown = f"{kind.lower()} {v.get('lineObjectNumber')}"
     if record is None:
         raise RecordError(f"The {shown} on invoice {invoice.values.get('number')} does not exist.")
@@ -129,56 +124,58 @@ def _product(ctx: Context, invoice: Row, line: Row) -> tuple[str, str | None] | 
             f"The {shown} is blocked; the invoice {invoice.values.get('number')} cannot be "
             "created in the CRM."
         )
-    coupling = ctx.state.couplings_by_erp(product_mapping, [erp_id]).get(erp_id)
+    mapping = roles.find(ctx.mappings, product.role)
+    coupling = ctx.state.couplings_by_erp(mapping.name, [erp_id]).get(erp_id) if mapping else None
     if coupling is None:
-        coupling, reason = _product_on_the_fly(ctx, product_mapping, erp_id)
+        coupling, reason = _product_on_the_fly(ctx, mapping, product.role, erp_id)
         if coupling is None:
             raise RecordError(
                 f"Cannot synchronize the product: the {shown} is not coupled to a CRM "
                 f"product and could not be created there ({reason}), so the invoice "
                 f"{invoice.values.get('number')} cannot be created."
             )
-    return coupling.crm_id, _unit(ctx, owner, erp_id, unit_table, unit_mapping, v, coupling.crm_id)
+    return coupling.crm_id, _unit(ctx, product, erp_id, v, coupling.crm_id)
 
 
-def _product_on_the_fly(ctx: Context, mapping: str, erp_id: str) -> tuple[Coupling | None, str]:
+def _product_on_the_fly(
+    ctx: Context, mapping: TableMapping | None, role: Role, erp_id: str
+) -> tuple[Coupling | None, str]:
     """Creates and couples the CRM product of an uncoupled item or resource through its
     mapping (within the mapping's filter), as Business Central does for invoice lines."""
-    if mapping not in ctx.mappings:
-        return None, f"there is no {mapping} mapping"
-    table_mapping = ctx.mapping(mapping)
-    within = (*table_mapping.erp_filter, Condition("id", Op.EQ, erp_id))
-    if not ctx.erp.count(table_mapping.erp_table, within):
-        return None, f"it is outside the {mapping} mapping's filter"
-    jobs, _ = create_in(ctx, mapping, Side.CRM, [erp_id])
+    if mapping is None:
+        return None, f"there is no {role.value} mapping"
+    within = (*mapping.erp_filter, Condition("id", Op.EQ, erp_id))
+    if not ctx.erp.count(mapping.erp_table, within):
+        return None, f"it is outside the {mapping.name} mapping's filter"
+    jobs, _ = create_in(ctx, mapping.name, Side.CRM, [erp_id])
     errors = [e.message for job in jobs for e in ctx.state.job_errors(job.id)]
-    coupling = ctx.state.couplings_by_erp(mapping, [erp_id]).get(erp_id)
+    coupling = ctx.state.couplings_by_erp(mapping.name, [erp_id]).get(erp_id)
     return coupling, errors[0] if errors else "it was not created"
 
 
 def _unit(
-    ctx: Context,
-    owner: str,
-    erp_id: str,
-    unit_table: str,
-    unit_mapping: str,
-    line: Mapping[str, object],
-    product_id: str,
+    ctx: Context, kind: ProductKind, erp_id: str, line: Mapping[str, object], product_id: str
 ) -> str | None:
     """The CRM unit: the one coupled to the line's unit of this item or resource when unit
     groups are synchronized, else the product's default unit."""
     code = line.get("unitOfMeasureCode")
-    if code and unit_mapping in ctx.mappings:
+    unit_mapping = roles.find(ctx.mappings, kind.unit_role)
+    if code and unit_mapping is not None:
         units = [
             r
             for page in ctx.erp.query(
-                unit_table,
-                filters=(Condition(owner, Op.EQ, erp_id), Condition("code", Op.EQ, code)),
+                kind.unit_table,
+                filters=(
+                    Condition(kind.owner_field, Op.EQ, erp_id),
+                    Condition("code", Op.EQ, code),
+                ),
             )
             for r in page
         ]
         if units:
-            coupled = ctx.state.couplings_by_erp(unit_mapping, [units[0].id]).get(units[0].id)
+            coupled = ctx.state.couplings_by_erp(unit_mapping.name, [units[0].id]).get(
+                units[0].id
+            )
             if coupled is not None:
                 return coupled.crm_id
     product = ctx.crm.get_many("products", [product_id]).get(product_id)

@@ -1,6 +1,6 @@
 """Posted ERP sales invoices become CRM invoices (integration-behaviour.md §7.1).
 
-The runner hands every page of POSTEDSALESINV-INV to `invoice_page` instead of its generic
+The runner hands every page of the posted-invoice mapping to `invoice_page` instead of its generic
 page step, so one path serves "create in CRM", full synchronization and the scheduled job:
 the generic plan decides per invoice (insert, modify, unchanged, skip ...); a new invoice
 then gets what field mappings cannot express — the CRM order it came from (or a name, the
@@ -22,11 +22,11 @@ from ...engine.couplings import new_coupling
 from ...engine.errors import MappingError, RecordError
 from ...engine.model import Condition, Direction, JobError, JobLog, Op, Ref, Row
 from ...engine.plan import Action, Decision, PassSettings, decide
+from ...engine.roles import Role
 from ...engine.transfer import Translations
-from .lines import LINE_MAPPING, LinePlan, ensure_prices, invoice_lines, plan_lines
-from .status import ACTIVE, INVOICE_MAPPING, refresh_status
+from .lines import LinePlan, ensure_prices, invoice_lines, plan_lines
+from .status import ACTIVE, refresh_status
 
-MAPPING = INVOICE_MAPPING
 CANNOT = "The invoice cannot be created in the CRM"
 
 
@@ -123,8 +123,8 @@ def lines_page(ctx: Context, job: JobLog, settings: PassSettings, rows: Sequence
     """Invoice lines go with their invoice and never on their own."""
     if rows:
         raise MappingError(
-            f"{LINE_MAPPING}: invoice lines cannot be synchronized separately; they are "
-            f"created with their invoice ({MAPPING})."
+            f"{settings.mapping.name}: invoice lines cannot be synchronized separately; they "
+            f"are created with their invoice ({ctx.name_for(Role.POSTED_INVOICE)})."
         )
 
 
@@ -168,7 +168,8 @@ def _new_header(ctx: Context, invoice: Row, lines: Sequence[Row]) -> tuple[dict[
 
 def _account(ctx: Context, invoice: Row) -> str:
     customer_id = str(invoice.values.get("customerId") or "")
-    coupling = ctx.state.couplings_by_erp("CUSTOMER", [customer_id]).get(customer_id)
+    customers = ctx.name_for(Role.CUSTOMER)
+    coupling = ctx.state.couplings_by_erp(customers, [customer_id]).get(customer_id)
     account = ctx.crm.get_many("accounts", [coupling.crm_id]) if coupling else {}
     if coupling is None or coupling.crm_id not in account:
         raise RecordError(
@@ -192,10 +193,11 @@ def default_price_list(ctx: Context, invoice: Row) -> str:
     value = invoice.values.get("currencyId")
     currency_id = str(value.id if isinstance(value, Ref) else value or "")
     if currency_id:
-        coupled = ctx.state.couplings_by_erp("CURRENCY", [currency_id]).get(currency_id)
+        currencies = ctx.name_for(Role.CURRENCY)
+        coupled = ctx.state.couplings_by_erp(currencies, [currency_id]).get(currency_id)
         crm_currency = coupled.crm_id if coupled else None
     else:
-        crm_currency = ctx.blanks.get("CURRENCY")
+        crm_currency = ctx.blank(Role.CURRENCY)
     if not crm_currency:
         raise RecordError(f"{CANNOT}: its currency is not coupled to a CRM currency.")
     currency = ctx.crm.get_many("transactioncurrencies", [crm_currency]).get(crm_currency)
@@ -234,9 +236,10 @@ def _write_lines(ctx: Context, crm_invoice: str, new: _New) -> str | None:
     refused = [r.error for r in results if not r.ok or r.row is None]
     if refused:
         return f"{CANNOT}: a line was refused: {refused[0]}"
+    lines = ctx.name_for(Role.POSTED_INVOICE_LINE)
     ctx.state.save_couplings(
         [
-            new_coupling(ctx.ids(), LINE_MAPPING, erp_line, r.row.id)
+            new_coupling(ctx.ids(), lines, erp_line, r.row.id)
             for (erp_line, _), r in zip(new.lines.lines, results, strict=True)
             if r.row is not None
         ]
@@ -253,4 +256,5 @@ def _undo(
     ctx.state.delete_couplings([coupling_id])
     job.inserted -= 1
     job.failed += 1
-    ctx.state.add_errors([JobError(job.id, MAPPING, invoice.id, crm_id, message, ctx.clock())])
+    mapping = ctx.name_for(Role.POSTED_INVOICE)
+    ctx.state.add_errors([JobError(job.id, mapping, invoice.id, crm_id, message, ctx.clock())])

@@ -1,8 +1,8 @@
 """Posted ERP invoices on request: listing them with their CRM coupling, and "Create in
 Dynamics 365 Sales" for chosen ones (§7.1).
 
-Creation runs through the runner as a targeted POSTEDSALESINV-INV pass (see `invoices.py`),
-so it does exactly what the scheduled job and full synchronization do.
+Creation runs through the runner as a targeted pass of the posted-invoice mapping (see
+`pages.py`), so it does exactly what the scheduled job and full synchronization do.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ...engine.context import Context
 from ...engine.manual import create_in
 from ...engine.model import Condition, Coupling, JobLog, Op, Row, Side
-from .status import INVOICE_MAPPING as MAPPING
+from ...engine.roles import Role
 
 
 @dataclass
@@ -31,14 +31,14 @@ class InvoiceResult:
 
 def posted_invoices(ctx: Context, numbers: Sequence[str] | None = None) -> list[Row]:
     """Posted ERP invoices (all, or those with these numbers), oldest change first."""
-    filters = ctx.mapping(MAPPING).erp_filter
+    filters = ctx.by_role(Role.POSTED_INVOICE).erp_filter
     if numbers is not None:
         filters = (*filters, Condition("number", Op.IN, tuple(numbers)))
     return [r for page in ctx.erp.query("salesInvoices", filters=filters) for r in page]
 
 
 def with_couplings(ctx: Context, rows: Sequence[Row]) -> list[tuple[Row, Coupling | None]]:
-    couplings = ctx.state.couplings_by_erp(MAPPING, [r.id for r in rows])
+    couplings = ctx.state.couplings_by_erp(ctx.name_for(Role.POSTED_INVOICE), [r.id for r in rows])
     return [(r, couplings.get(r.id)) for r in rows]
 
 
@@ -53,9 +53,10 @@ def create_in_crm(ctx: Context, numbers: Sequence[str]) -> tuple[list[JobLog], l
         else:
             result.erp_id = row.id
     ids = [r.erp_id for r in results.values() if r.erp_id]
-    jobs, already = create_in(ctx, MAPPING, Side.CRM, ids) if ids else ([], [])
+    mapping = ctx.name_for(Role.POSTED_INVOICE)
+    jobs, already = create_in(ctx, mapping, Side.CRM, ids) if ids else ([], [])
     errors = {e.source_id: e.message for job in jobs for e in ctx.state.job_errors(job.id)}
-    couplings = ctx.state.couplings_by_erp(MAPPING, ids)
+    couplings = ctx.state.couplings_by_erp(mapping, ids)
     for result in results.values():
         if result.erp_id is None:
             continue

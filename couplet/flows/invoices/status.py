@@ -14,7 +14,6 @@ from decimal import Decimal
 from ...engine.context import Context
 from ...engine.model import Condition, Op, Row
 
-INVOICE_MAPPING = "POSTEDSALESINV-INV"
 ACTIVE, PAID = 0, 2
 BILLED, COMPLETE, PARTIAL = 4, 100001, 100002
 STATE_NAMES = {(ACTIVE, BILLED): "Active/Billed", (PAID, COMPLETE): "Paid/Complete"}

@@ -1,6 +1,6 @@
 """Reading around coupled sales orders, shared by the order status and notes jobs.
 
-Both jobs look at every order coupled by SALESORDER-ORDER (open orders only: a coupling is
+Both jobs look at every order coupled by the sales-order mapping (open orders only: a coupling is
 removed once its order is fully invoiced), in chunks, reading what belongs to each chunk
 with one `in` filter per table rather than one request per order.
 """
@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator, Sequence
 from ...engine.context import Context
 from ...engine.model import Condition, Coupling, Direction, Filter, JobError, JobLog, Op, Row
 from ...engine.ports import RecordPort
+from ...engine.roles import Role
 from ...engine.transfer import reference_key
 
-MAPPING = "SALESORDER-ORDER"
 # Ids per `in` filter: each becomes an OR'ed equality in the URL, so keep URLs short.
 IDS_PER_FILTER = 50
 
@@ -45,7 +45,8 @@ def run_over_orders(
 def coupled_orders(ctx: Context) -> list[Coupling]:
     """Every coupling of an ERP order to its CRM order (read fully first, as the jobs
     remove couplings while they work)."""
-    return [c for page in ctx.state.all_couplings(MAPPING) for c in page]
+    mapping = ctx.coupling_name(Role.SALES_ORDER)
+    return [c for page in ctx.state.all_couplings(mapping) for c in page]
 
 
 def chunks(couplings: Sequence[Coupling], size: int) -> Iterator[Sequence[Coupling]]:
@@ -74,7 +75,7 @@ def changed_since_run(
 ) -> bool:
     """Whether a job may find something: orders are coupled and, since its last run (the
     time in `cursor`), some row of the probed tables changed. Cheap: one row per probe."""
-    if not next(iter(ctx.state.all_couplings(MAPPING)), []):
+    if not next(iter(ctx.state.all_couplings(ctx.coupling_name(Role.SALES_ORDER))), []):
         return False
     last = ctx.state.cursor(cursor)
     if last is None:

@@ -15,12 +15,12 @@ from ...engine.context import Context
 from ...engine.couplings import new_coupling
 from ...engine.errors import RecordError
 from ...engine.model import Condition, JobLog, Op, Row
+from ...engine.roles import Role
 from ..builders.headers import ORDER, document_header
 from ..builders.lines import SalesSetup, document_lines, freight_lines
 from ..document_job import Counter, DocumentResult, document_flow, run_documents
 from ..quotes.link import link_new_order
 
-MAPPING = "SALESORDER-ORDER"
 SUBMITTED = 1
 CANNOT = ORDER.cannot
 
@@ -64,7 +64,7 @@ def create_orders(
 
     return run_documents(
         ctx,
-        MAPPING,
+        ctx.coupling_name(Role.SALES_ORDER),
         "salesorders",
         crm_ids,
         OrderResult,
@@ -78,7 +78,8 @@ def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult
     v = order.values
     if v.get("statecode") != SUBMITTED:
         raise RecordError(f"{CANNOT}: the CRM order {v.get('ordernumber')} is not submitted.")
-    coupling = ctx.state.couplings_by_crm(MAPPING, [order.id]).get(order.id)
+    mapping = ctx.coupling_name(Role.SALES_ORDER)
+    coupling = ctx.state.couplings_by_crm(mapping, [order.id]).get(order.id)
     if coupling is not None:
         existing = ctx.erp.get_many("salesOrders", [coupling.erp_id]).get(coupling.erp_id)
         if existing is not None:
@@ -117,7 +118,7 @@ def _create_one(ctx: Context, order: Row, setup: SalesSetup, result: OrderResult
     if not written.ok or written.row is None:
         raise RecordError(f"{CANNOT}: the ERP refused it: {written.error}")
     erp_order = written.row
-    ctx.state.save_couplings([new_coupling(ctx.ids(), MAPPING, erp_order.id, order.id)])
+    ctx.state.save_couplings([new_coupling(ctx.ids(), mapping, erp_order.id, order.id)])
     result.erp_id, result.erp_number = erp_order.id, str(erp_order.values.get("number"))
     result.created = True
     result.message = f"Sales order {result.erp_number} created."

@@ -23,6 +23,7 @@ from ...engine.context import Context
 from ...engine.couplings import new_coupling
 from ...engine.errors import RecordError
 from ...engine.model import Condition, JobLog, Op, Row
+from ...engine.roles import Role
 from ..builders.lines import SalesSetup
 from ..document_job import Counter, DocumentResult, document_flow, run_documents
 from ..orders import creation as orders
@@ -154,7 +155,8 @@ def _order_from(ctx: Context, quote: Row) -> Row:
             "to find the Sales order that corresponds to this quote: create the order from "
             "the quote in the CRM, then process the quote again."
         )
-    coupled = ctx.state.couplings_by_crm(orders.MAPPING, [r.id for r in found])
+    order_couplings = ctx.coupling_name(Role.SALES_ORDER)
+    coupled = ctx.state.couplings_by_crm(order_couplings, [r.id for r in found])
     found.sort(
         key=lambda r: (r.id not in coupled, r.values.get("statecode") != orders.SUBMITTED, r.id)
     )
@@ -164,7 +166,8 @@ def _order_from(ctx: Context, quote: Row) -> Row:
 def _erp_order(ctx: Context, order: Row, setup: SalesSetup, result: QuoteResult) -> Row | None:
     """The ERP order of the CRM order: the coupled one, or one created now when the CRM order
     is submitted; None while it is not."""
-    coupling = ctx.state.couplings_by_crm(orders.MAPPING, [order.id]).get(order.id)
+    mapping = ctx.coupling_name(Role.SALES_ORDER)
+    coupling = ctx.state.couplings_by_crm(mapping, [order.id]).get(order.id)
     if coupling is not None:
         existing = ctx.erp.get_many("salesOrders", [coupling.erp_id]).get(coupling.erp_id)
         if existing is not None:
