@@ -38,10 +38,8 @@ def reset(parts: Parts, names: Sequence[str] | None = None) -> list[str]:
         documents = list(defaults.values())
     catalogue.load(documents)
     parts.config.save_mapping_documents(documents, parts.clock())
-    schedule_mappings(
-        parts,
-        [d["name"] for d in documents if d["name"] in defaults and (not names or d["name"] in names)],
-    )
+    restored = [n for n in (d["name"] for d in documents) if n in defaults]
+    schedule_mappings(parts, [n for n in restored if not names or n in names])
     return [d["name"] for d in documents]
 
 

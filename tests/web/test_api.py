@@ -73,7 +73,7 @@ def test_connection_endpoints(api: TestClient) -> None:
 
 
 def test_job_log_errors_and_queue(api: TestClient) -> None:
-    engine = api.app.state.engine  # type: ignore[attr-defined]
+    engine = api.app.state.integration  # type: ignore[attr-defined]
     engine.state.save_job(
         JobLog(
             id="j1",

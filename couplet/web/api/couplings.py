@@ -12,7 +12,7 @@ from ...engine import shapes
 from ...engine.manual import couple, create_in, uncouple
 from ...engine.matching import match_and_couple
 from ...engine.model import Direction, Side
-from ..deps import ContextDep, EngineDep
+from ..deps import ContextDep, IntegrationDep
 
 router = APIRouter(tags=["couplings"])
 
@@ -51,12 +51,12 @@ class CreateInErpIn(BaseModel):
 @router.get("/mappings/{name}/couplings", summary="A page of the mapping's couplings")
 def list_couplings(
     name: str,
-    engine: EngineDep,
+    integration: IntegrationDep,
     offset: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
-    engine.mapping(name)
-    total, page = engine.state.couplings_page(name, offset, limit)
+    integration.mapping(name)
+    total, page = integration.state.couplings_page(name, offset, limit)
     return {
         "total": total,
         "offset": offset,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, model_validator
 from ...engine import full_sync, shapes
 from ...engine.errors import MappingError
 from ...engine.model import Direction
-from ..deps import ContextDep, EngineDep
+from ..deps import ContextDep, IntegrationDep
 
 router = APIRouter(tags=["synchronization"])
 
@@ -45,11 +45,11 @@ class SyncNowIn(BaseModel):
 
 
 def _queued(
-    engine: EngineDep, response: Response, action: str, params: dict[str, Any], wait: bool
+    integration: IntegrationDep, response: Response, action: str, params: dict[str, Any], wait: bool
 ) -> dict[str, Any]:
-    run_id = engine.request_run(action, params)
+    run_id = integration.request_run(action, params)
     url = f"/api/v1/jobs/queue/{run_id}"
-    shown = engine.run_now(run_id) if wait else engine.run_status(run_id)
+    shown = integration.run_now(run_id) if wait else integration.run_status(run_id)
     assert shown is not None
     response.status_code = 200 if wait else 202
     if not wait:
@@ -64,7 +64,7 @@ def _queued(
 )
 def sync(
     ctx: ContextDep,
-    engine: EngineDep,
+    integration: IntegrationDep,
     response: Response,
     body: SyncIn | None = None,
     wait: bool = False,
@@ -72,7 +72,7 @@ def sync(
     body = body or SyncIn()
     for name in body.mappings or ():
         ctx.mapping(name)  # unknown names are refused now, not in the worker
-    return _queued(engine, response, "sync", body.model_dump(mode="json"), wait)
+    return _queued(integration, response, "sync", body.model_dump(mode="json"), wait)
 
 
 @router.post("/mappings/{name}/sync-now", status_code=202, summary="Queue synchronizing records")
@@ -80,7 +80,7 @@ def sync_now(
     name: str,
     body: SyncNowIn,
     ctx: ContextDep,
-    engine: EngineDep,
+    integration: IntegrationDep,
     response: Response,
     wait: bool = False,
 ) -> dict[str, Any]:
@@ -88,7 +88,7 @@ def sync_now(
     if body.direction and not mapping.direction.includes(body.direction):
         raise MappingError(f"Mapping {name} cannot synchronize {body.direction}")
     params = {"mapping": name, **body.model_dump(mode="json")}
-    return _queued(engine, response, "sync-now", params, wait)
+    return _queued(integration, response, "sync-now", params, wait)
 
 
 @router.get("/full-sync", summary="The full synchronization review (refreshed)")
@@ -101,13 +101,15 @@ def review(ctx: ContextDep) -> list[dict[str, Any]]:
     status_code=202,
     summary="Queue the full synchronization in dependency waves until done (resumable)",
 )
-def start(ctx: ContextDep, engine: EngineDep, response: Response, wait: bool = False) -> Any:
-    return _queued(engine, response, "full-sync", {}, wait)
+def start(
+    ctx: ContextDep, integration: IntegrationDep, response: Response, wait: bool = False
+) -> Any:
+    return _queued(integration, response, "full-sync", {}, wait)
 
 
 @router.get("/jobs/queue/{run_id}", summary="A queued run: status, progress, job ids, result")
-def run_status(run_id: str, engine: EngineDep) -> dict[str, Any]:
-    shown = engine.run_status(run_id)
+def run_status(run_id: str, integration: IntegrationDep) -> dict[str, Any]:
+    shown = integration.run_status(run_id)
     if shown is None:
         raise HTTPException(404, f"There is no queued run {run_id}.")
     return {**shown, "url": f"/api/v1/jobs/queue/{run_id}"}
