@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from couplet.settings import EngineSettings
 from couplet.operations.integration import Integration
+from couplet.settings import EngineSettings
 from couplet.wiring import open_integration
 
 CLIENT_ID, CLIENT_SECRET = "bench-admin", "bench-secret"

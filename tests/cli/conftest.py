@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from couplet.apps.crm.app import create_app
 from couplet.cli import common
-from couplet.settings import CrmSettings, EngineSettings
 from couplet.operations.integration import Integration
+from couplet.settings import CrmSettings, EngineSettings
 from couplet.wiring import open_integration
 
 CRM = "http://crm.test"

@@ -15,8 +15,8 @@ from couplet.apps.crm.security import SYSTEM_ADMINISTRATOR
 from couplet.apps.erp.app import create_app as create_erp
 from couplet.apps.erp.security import ensure_api_user
 from couplet.cli import common
-from couplet.settings import CrmSettings, EngineSettings, ErpSettings
 from couplet.operations.integration import Integration
+from couplet.settings import CrmSettings, EngineSettings, ErpSettings
 from couplet.wiring import open_integration
 from tests.conftest import DatabaseFactory
 from tests.helpers import CrmClient, ErpClient, token_for
@@ -77,7 +77,9 @@ def systems(databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> Iter
         return TestClient(app, base_url=base_url)
 
     monkeypatch.setattr(
-        common, "integration_factory", lambda settings: open_integration(settings, client_factory=clients)
+        common,
+        "integration_factory",
+        lambda settings: open_integration(settings, client_factory=clients),
     )
     with (
         TestClient(crm_app, base_url=CRM) as crm_http,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from couplet.web.app import create_app
 from couplet.operations.integration import Integration
+from couplet.web.app import create_app
 from tests.integration.conftest import CRM, ERP, Systems, systems
 
 __all__ = ["Web", "systems", "web"]

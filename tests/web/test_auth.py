@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from couplet.cli.main import app as cli
+from couplet.operations.integration import Integration
 from couplet.settings import EngineSettings
 from couplet.web.app import create_app
-from couplet.operations.integration import Integration
 from couplet.wiring import open_integration
 from tests.web.conftest import csrf_of
 
