@@ -1,4 +1,4 @@
-"""What every web route needs: the engine the app was built with."""
+"""What every web route needs: the integration façade the app was built with."""
 
 from __future__ import annotations
 
