@@ -6,10 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..engine.manual import couple as couple_records
-from ..engine.manual import create_in
-from ..engine.manual import uncouple as uncouple_records
-from ..engine.matching import match_and_couple
 from ..engine.model import Direction, Side
 from .common import console, integration_session
 from .sync import exit_for_failures, show_jobs
@@ -26,7 +22,7 @@ def couple(
 ) -> None:
     """Couple one ERP record with one CRM record."""
     with integration_session(database_url) as integration:
-        coupling, jobs = couple_records(integration.context(), mapping, erp_id, crm_id, sync=sync)
+        coupling, jobs = integration.couple(mapping, erp_id, crm_id, sync=sync)
         console.print(f"Coupled {erp_id} with {crm_id} ({coupling.id}).")
         if jobs:
             show_jobs(jobs, False)
@@ -49,7 +45,7 @@ def create_in_erp(
 
 def _create(mapping: str, side: Side, ids: list[str], database_url: str | None) -> None:
     with integration_session(database_url) as integration:
-        jobs, already = create_in(integration.context(), mapping, side, ids)
+        jobs, already = integration.create_in(mapping, side, ids)
         for record in already:
             console.print(f"{record} is already coupled.")
         show_jobs(jobs, False)
@@ -67,12 +63,8 @@ def uncouple(
     if not (erp_id or crm_id or all_):
         raise typer.BadParameter("give --erp-id, --crm-id or --all")
     with integration_session(database_url) as integration:
-        job = uncouple_records(
-            integration.context(),
-            mapping,
-            erp_ids=erp_id or (),
-            crm_ids=crm_id or (),
-            everything=all_,
+        job = integration.uncouple(
+            mapping, erp_ids=erp_id or (), crm_ids=crm_id or (), everything=all_
         )
         console.print(f"{job.uncoupled} coupling(s) removed.")
 
@@ -87,9 +79,7 @@ def match(
 ) -> None:
     """Match-based coupling: couple uncoupled ERP records to CRM rows with equal values."""
     with integration_session(database_url) as integration:
-        result = match_and_couple(
-            integration.context(), mapping, fields=field, create_new=create_new or None
-        )
+        result = integration.match(mapping, fields=field, create_new=create_new or None)
         console.print(f"Coupled {len(result.coupled)}; unmatched {len(result.unmatched)}.")
         show_jobs([result.job, *result.jobs], False)
         exit_for_failures([result.job, *result.jobs])

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..flows.invoices.posted import create_in_crm, invoice_listing
 from .common import EXIT_FAILED_RECORDS, console, integration_session, print_json, print_table
 
 invoices_app = typer.Typer(
@@ -20,7 +19,7 @@ DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 def list_invoices(json_output: Json = False, database_url: DbUrl = None) -> None:
     """Posted ERP invoices and the CRM invoice each is coupled to (if any)."""
     with integration_session(database_url) as integration:
-        rows = invoice_listing(integration.context())
+        rows = integration.posted_invoices()
     if json_output:
         print_json(rows)
         return
@@ -42,7 +41,7 @@ def create(
 ) -> None:
     """Create CRM invoices for these posted invoices ("Create Invoice in Dynamics 365 Sales")."""
     with integration_session(database_url) as integration:
-        _, results = create_in_crm(integration.context(), numbers)
+        _, results = integration.create_invoices_in_crm(numbers)
     if json_output:
         print_json([{**r.__dict__, "failed": r.failed} for r in results])
     else:

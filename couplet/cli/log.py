@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from ..engine import shapes
-from ..engine.manual import restore_skipped
 from .common import console, integration_session, print_json, print_table
 from .sync import show_jobs
 
@@ -57,7 +56,7 @@ def skipped(
     """Couplings skipped after repeated failures; restore puts them back in sync."""
     with integration_session(database_url) as integration:
         if restore or restore_all:
-            n = restore_skipped(integration.context(), None if restore_all else restore)
+            n = integration.restore_skipped(None if restore_all else restore)
             console.print(f"{n} record(s) restored.")
             return
         rows = [shapes.skipped(c) for c in integration.state.skipped_couplings()]

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..flows.statistics import update_customers
 from .common import EXIT_FAILED_RECORDS, console, integration_session, print_json, print_table
 
 statistics_app = typer.Typer(
@@ -25,7 +24,7 @@ def update(
 ) -> None:
     """Update the account statistics of these customers and the status of their invoices."""
     with integration_session(database_url) as integration:
-        run = update_customers(integration.context(), customer_numbers or None)
+        run = integration.update_statistics(customer_numbers)
     if json_output:
         print_json(
             {

@@ -10,15 +10,29 @@ from ..connectors.sign_in import Check
 from ..engine.connection import Connection
 from ..engine.context import Context
 from ..engine.errors import ConfigError
-from ..engine.model import JobLog, TableMapping
+from ..engine.matching import MatchResult
+from ..engine.model import Coupling, Direction, JobLog, Side, TableMapping
 from ..engine.ports import Clock, JobQueuePort
 from ..engine.schedule import JobEntry, RunOutcome
+from ..flows.invoices.posted import InvoiceResult
 from ..flows.orders.creation import OrderResult
 from ..flows.quotes.processing import QuoteResult
+from ..flows.statistics import StatisticsRun
 from ..jobs.procrastinate_backend import ProcrastinateBackend, conninfo
 from ..jobs.worker import Worker
 from ..store.credentials import ApiToken
-from . import availability, catalogue, credentials, orders, quotes, runs, scheduling
+from . import (
+    availability,
+    catalogue,
+    couplings,
+    credentials,
+    invoices,
+    orders,
+    quotes,
+    runs,
+    scheduling,
+    statistics,
+)
 from . import connection as setup
 from . import context as contexts
 from .parts import Parts
@@ -115,6 +129,42 @@ class Integration:
     def schedule_flows(self) -> None:
         scheduling.schedule_flows(self.parts)
 
+    # -- couplings --------------------------------------------------------------------
+
+    def couple(
+        self, mapping: str, erp_id: str, crm_id: str, *, sync: Direction | None = None
+    ) -> tuple[Coupling, list[JobLog]]:
+        return couplings.couple(self.parts, mapping, erp_id, crm_id, sync=sync)
+
+    def create_in(
+        self, mapping: str, destination: Side, source_ids: Sequence[str]
+    ) -> tuple[list[JobLog], list[str]]:
+        return couplings.create_in(self.parts, mapping, destination, source_ids)
+
+    def uncouple(
+        self,
+        mapping: str,
+        *,
+        erp_ids: Sequence[str] = (),
+        crm_ids: Sequence[str] = (),
+        everything: bool = False,
+    ) -> JobLog:
+        return couplings.uncouple(
+            self.parts, mapping, erp_ids=erp_ids, crm_ids=crm_ids, everything=everything
+        )
+
+    def match(
+        self,
+        mapping: str,
+        *,
+        fields: Sequence[str] | None = None,
+        create_new: bool | None = None,
+    ) -> MatchResult:
+        return couplings.match(self.parts, mapping, fields=fields, create_new=create_new)
+
+    def restore_skipped(self, coupling_ids: Sequence[str] | None = None) -> int:
+        return couplings.restore_skipped(self.parts, coupling_ids)
+
     # -- runs and workers -------------------------------------------------------------
 
     def run_entry(self, entry: JobEntry) -> RunOutcome:
@@ -176,6 +226,17 @@ class Integration:
 
     def publish_availability(self, client_id: str, secret: str) -> str:
         return availability.publish(self.parts, client_id, secret)
+
+    def update_statistics(self, customer_numbers: Sequence[str] | None = None) -> StatisticsRun:
+        return statistics.update(self.parts, customer_numbers)
+
+    def posted_invoices(self) -> list[dict[str, object]]:
+        return invoices.listing(self.parts)
+
+    def create_invoices_in_crm(
+        self, numbers: Sequence[str]
+    ) -> tuple[list[JobLog], list[InvoiceResult]]:
+        return invoices.create_in_crm(self.parts, numbers)
 
     # -- sign-in ----------------------------------------------------------------------
 

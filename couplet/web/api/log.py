@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, model_validator
 
 from ...engine import shapes
-from ...engine.manual import restore_skipped
-from ..deps import ContextDep, IntegrationDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["log"])
 
@@ -55,5 +54,5 @@ class RestoreIn(BaseModel):
 
 
 @router.post("/skipped/restore", summary="Put skipped couplings back into synchronization")
-def restore(body: RestoreIn, ctx: ContextDep) -> dict[str, int]:
-    return {"restored": restore_skipped(ctx, None if body.all else body.ids)}
+def restore(body: RestoreIn, integration: IntegrationDep) -> dict[str, int]:
+    return {"restored": integration.restore_skipped(None if body.all else body.ids)}

@@ -12,8 +12,6 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 
 from ...engine.errors import CoupletError
-from ...engine.manual import restore_skipped, uncouple
-from ...engine.matching import match_and_couple
 from ..deps import IntegrationDep
 from ..errors import message
 from .render import back
@@ -129,7 +127,7 @@ def match(
 ) -> RedirectResponse:
     def work() -> str:
         chosen = [f.strip() for f in fields.split(",") if f.strip()] or None
-        result = match_and_couple(integration.context(), name, fields=chosen, create_new=create_new)
+        result = integration.match(name, fields=chosen, create_new=create_new)
         return f"Coupled {len(result.coupled)}; unmatched {len(result.unmatched)}."
 
     return _attempt(f"/mappings/{name}", work)
@@ -168,7 +166,7 @@ def uncouple_selected(
     def work() -> str:
         if not (erp_ids or everything):
             return "Select records to uncouple."
-        job = uncouple(integration.context(), name, erp_ids=erp_ids or (), everything=everything)
+        job = integration.uncouple(name, erp_ids=erp_ids or (), everything=everything)
         return f"{job.uncoupled} coupling(s) removed."
 
     return _attempt(f"/mappings/{name}", work)
@@ -183,7 +181,7 @@ def restore(
     def work() -> str:
         if not (ids or everything):
             return "Select records to restore."
-        n = restore_skipped(integration.context(), None if everything else ids)
+        n = integration.restore_skipped(None if everything else ids)
         return f"{n} record(s) restored."
 
     return _attempt("/skipped", work)
