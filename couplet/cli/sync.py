@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..engine import full_sync, shapes
+from ..engine import shapes
 from ..engine.errors import ConfigError
 from ..engine.manual import synchronize_now
 from ..engine.model import Direction, JobLog
@@ -124,12 +124,12 @@ def full_sync_command(
     """The full synchronization review: a recommendation per mapping; --start runs it in
     dependency waves (resumable: running it again continues where it stopped)."""
     with integration_session(database_url) as integration:
-        ctx = integration.context()
-        lines = full_sync.review(ctx)
         if start or wait:
             with spinner(json_output) as progress:
                 progress.add_task("Full synchronization in dependency waves…")
-                lines = full_sync.start(ctx)
+                lines = integration.run_full_sync_here()
+        else:
+            lines = integration.review_full_sync()
         rows = [shapes.full_sync_line(x) for x in lines]
         if json_output:
             print_json(rows)

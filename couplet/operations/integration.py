@@ -11,7 +11,7 @@ from ..engine.connection import Connection
 from ..engine.context import Context
 from ..engine.errors import ConfigError
 from ..engine.matching import MatchResult
-from ..engine.model import Coupling, Direction, JobLog, Side, TableMapping
+from ..engine.model import Coupling, Direction, FullSyncLine, JobLog, Side, TableMapping
 from ..engine.ports import Clock, JobQueuePort
 from ..engine.schedule import JobEntry, RunOutcome
 from ..flows.invoices.posted import InvoiceResult
@@ -26,6 +26,7 @@ from . import (
     catalogue,
     couplings,
     credentials,
+    full_sync,
     invoices,
     orders,
     quotes,
@@ -173,8 +174,41 @@ class Integration:
     def wake_changed(self) -> list[str]:
         return runs.wake_changed(self.parts)
 
-    def request_run(self, action: str, params: Mapping[str, Any]) -> str:
-        return runs.request(self.parts, action, params)
+    def queue_sync(
+        self,
+        mappings: Sequence[str] | None = None,
+        *,
+        direction: Direction | None = None,
+        full: bool = False,
+    ) -> str:
+        return runs.queue_sync(self.parts, mappings, direction=direction, full=full)
+
+    def queue_sync_now(
+        self,
+        mapping: str,
+        *,
+        erp_ids: Sequence[str] = (),
+        crm_ids: Sequence[str] = (),
+        direction: Direction | None = None,
+        from_couplings: bool = False,
+    ) -> str:
+        return runs.queue_sync_now(
+            self.parts,
+            mapping,
+            erp_ids=erp_ids,
+            crm_ids=crm_ids,
+            direction=direction,
+            from_couplings=from_couplings,
+        )
+
+    def queue_full_sync(self) -> str:
+        return runs.queue_full_sync(self.parts)
+
+    def review_full_sync(self) -> list[FullSyncLine]:
+        return full_sync.review(self.parts)
+
+    def run_full_sync_here(self) -> list[FullSyncLine]:
+        return full_sync.run_here(self.parts)
 
     def run_status(self, run_id: str) -> dict[str, Any] | None:
         return runs.status(self.parts, run_id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..engine import runs
 from ..engine.context import Context
-from ..engine.errors import ConfigError
+from ..engine.errors import ConfigError, MappingError
 from ..engine.model import Direction
 from ..engine.runner import RunOptions, synchronize
 from ..engine.schedule import JobEntry, JobStatus, RunOutcome, wake
@@ -99,10 +99,61 @@ def wake_changed(parts: Parts) -> list[str]:
 
 
 def request(parts: Parts, action: str, params: Mapping[str, Any]) -> str:
-    """Queues a run (see engine.runs); returns its id for polling."""
+    """Queues a run as it is (see engine.runs); returns its id for polling. People's
+    requests go through the `queue_*` functions, which refuse at once what would fail."""
     run_id = uuid.uuid4().hex[:12]
     runs.request(parts.queue, parts.state, run_id, action, params, parts.clock())
     return run_id
+
+
+def _value(direction: Direction | None) -> str | None:
+    return direction.value if direction else None
+
+
+def queue_sync(
+    parts: Parts,
+    mappings: Sequence[str] | None = None,
+    *,
+    direction: Direction | None = None,
+    full: bool = False,
+) -> str:
+    """Queues synchronizing modified records of these mappings (all when none). Refused
+    now, not in the worker, when not enabled or a mapping is unknown."""
+    ctx = context(parts)
+    for name in mappings or ():
+        ctx.mapping(name)
+    params = {"mappings": list(mappings) if mappings else None, "direction": _value(direction)}
+    return request(parts, "sync", {**params, "full": full})
+
+
+def queue_sync_now(
+    parts: Parts,
+    mapping: str,
+    *,
+    erp_ids: Sequence[str] = (),
+    crm_ids: Sequence[str] = (),
+    direction: Direction | None = None,
+    from_couplings: bool = False,
+) -> str:
+    """Queues synchronizing these records of a mapping now; records chosen from the
+    couplings list (`from_couplings`) are synchronized even when skipped."""
+    found = context(parts).mapping(mapping)
+    if direction and not found.direction.includes(direction):
+        raise MappingError(f"Mapping {mapping} cannot synchronize {direction}")
+    params = {
+        "mapping": mapping,
+        "erp_ids": list(erp_ids),
+        "crm_ids": list(crm_ids),
+        "direction": _value(direction),
+        "from_couplings": from_couplings,
+    }
+    return request(parts, "sync-now", params)
+
+
+def queue_full_sync(parts: Parts) -> str:
+    """Queues the full synchronization (refused now when not enabled)."""
+    context(parts)
+    return request(parts, "full-sync", {})
 
 
 def status(parts: Parts, run_id: str) -> dict[str, Any] | None:

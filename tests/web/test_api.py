@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from couplet.apps.crm.app import create_app as create_crm
 from couplet.engine.model import Direction, JobError, JobLog
 from couplet.engine.schedule import JobEntry
+from couplet.operations import runs
 from couplet.settings import CrmSettings, EngineSettings
 from couplet.web.app import create_app
 from couplet.wiring import open_integration
@@ -108,7 +109,7 @@ def test_job_log_errors_and_queue(api: TestClient) -> None:
 
 def test_the_web_apps_embedded_worker_takes_queued_runs(tmp_path: Path) -> None:
     engine = open_integration(EngineSettings(database_url=f"sqlite:///{tmp_path}/engine.db"))
-    run_id = engine.request_run("sync", {})
+    run_id = runs.request(engine.parts, "sync", {})
     try:
         with TestClient(create_app(engine, worker=True)):
             deadline = time.monotonic() + 60

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 
 from ...engine.errors import CoupletError
+from ...engine.model import Direction
 from ..deps import IntegrationDep
 from ..errors import message
 from .render import back
@@ -91,34 +92,31 @@ def enable(integration: IntegrationDep) -> RedirectResponse:
     return _attempt("/", work)
 
 
-def _queue(
-    path: str, integration: IntegrationDep, action: str, params: dict[str, object]
-) -> RedirectResponse:
-    """Queues the run (the worker does it, as for the REST API) and shows its page."""
+def _queue(path: str, queue: Callable[[], str]) -> RedirectResponse:
+    """Queues the run (the worker does it, as for the REST API) and shows its page; what
+    would fail (not enabled, an unknown mapping) is refused on the page at once."""
     try:
-        run_id = integration.request_run(action, params)
-    except (CoupletError, httpx.HTTPError) as exc:
+        run_id = queue()
+    except (CoupletError, httpx.HTTPError, ValueError) as exc:  # ValueError: a bad direction
         return back(path, message(exc), ok=False)
     return back(f"/runs/{run_id}", "Queued: the worker runs it.")
 
 
+def _direction(value: str) -> Direction | None:
+    return Direction(value) if value else None
+
+
 @router.post("/sync")
 def sync_all(integration: IntegrationDep) -> RedirectResponse:
-    try:
-        integration.context()  # refused now when not set up or not enabled
-    except CoupletError as exc:
-        return back("/", message(exc), ok=False)
-    return _queue("/", integration, "sync", {})
+    return _queue("/", integration.queue_sync)
 
 
 @router.post("/mappings/{name}/sync")
 def sync_mapping(name: str, integration: IntegrationDep, direction: Text = "") -> RedirectResponse:
-    try:
-        integration.context().mapping(name)
-    except CoupletError as exc:
-        return back(f"/mappings/{name}", message(exc), ok=False)
-    params: dict[str, object] = {"mappings": [name], "direction": direction}
-    return _queue(f"/mappings/{name}", integration, "sync", params)
+    return _queue(
+        f"/mappings/{name}",
+        lambda: integration.queue_sync([name], direction=_direction(direction)),
+    )
 
 
 @router.post("/mappings/{name}/match")
@@ -152,8 +150,12 @@ def sync_selected(
     if not erp_ids:
         return back(f"/mappings/{name}", "Select records to synchronize.")
     # From the couplings list, so skipped couplings are synchronized too.
-    params = {"mapping": name, "erp_ids": erp_ids, "direction": direction, "from_couplings": True}
-    return _queue(f"/mappings/{name}", integration, "sync-now", params)
+    return _queue(
+        f"/mappings/{name}",
+        lambda: integration.queue_sync_now(
+            name, erp_ids=erp_ids, direction=_direction(direction), from_couplings=True
+        ),
+    )
 
 
 @router.post("/mappings/{name}/couplings/delete")
@@ -189,4 +191,4 @@ def restore(
 
 @router.post("/full-sync/start")
 def start_full_sync(integration: IntegrationDep) -> RedirectResponse:
-    return _queue("/full-sync", integration, "full-sync", {})
+    return _queue("/full-sync", integration.queue_full_sync)

@@ -9,7 +9,7 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ...engine import catalogue, full_sync, shapes
+from ...engine import catalogue, shapes
 from ...engine.errors import ConfigError, CoupletError, UnknownMappingError
 from ...engine.model import Direction, LineStatus, Recommendation, TableMapping
 from ...operations.integration import Integration
@@ -111,7 +111,7 @@ def full_sync_review(request: Request, integration: IntegrationDep) -> HTMLRespo
     # that cannot be done the lines already stored are shown with the reason.
     problem = None
     try:
-        lines = full_sync.review(integration.context())
+        lines = integration.review_full_sync()
     except (CoupletError, httpx.HTTPError) as exc:
         problem = message(exc)
         lines = integration.state.full_sync_lines()
