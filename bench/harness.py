@@ -21,8 +21,9 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from couplet.operations.integration import Integration
 from couplet.settings import EngineSettings
-from couplet.wiring import Engine, open_engine
+from couplet.wiring import open_integration
 
 CLIENT_ID, CLIENT_SECRET = "bench-admin", "bench-secret"
 PROBE = "/oauth2/token"  # answers (405) as soon as a service is up
@@ -186,7 +187,7 @@ def couplet(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "couplet.cli.main", *args], check=True)
 
 
-def engine_for(url: str, crm: str, erp: str, *features: str) -> Engine:
+def engine_for(url: str, crm: str, erp: str, *features: str) -> Integration:
     """An engine on its own database, set up (with these feature flags) and enabled
     against the two services."""
     couplet(
@@ -208,7 +209,7 @@ def engine_for(url: str, crm: str, erp: str, *features: str) -> Engine:
         "--database-url",
         url,
     )
-    return open_engine(EngineSettings(database_url=url))
+    return open_integration(EngineSettings(database_url=url))
 
 
 def save_results(

@@ -51,8 +51,9 @@ from couplet.connectors.dataverse.connector import DataverseConnector
 from couplet.engine.context import Context
 from couplet.engine.model import Direction
 from couplet.engine.runner import RunOptions, synchronize
+from couplet.operations.integration import Integration
 from couplet.settings import ErpSettings
-from couplet.wiring import Engine
+from couplet.wiring import Sessions
 
 RESULTS = Path(__file__).parent / "results"
 CHUNK = 5000
@@ -215,19 +216,17 @@ def _customer_ids(url: str) -> list[str]:
 # -- the engine ---------------------------------------------------------------------------
 
 
-def _context(engine: Engine, size: int | None) -> Context:
+def _context(engine: Integration, size: int | None) -> Context:
     """The engine's context, or one that makes one request per record (`size` 1)."""
     ctx = engine.context()
     if size is None:
         return ctx
     c = engine.connection()
-    crm = DataverseConnector(
-        engine.session(c.crm_url, c.crm_client_id, c.crm_client_secret),
-        c.crm_url,
-        batch_size=size,
-    )
+    # Left open: the benchmark process ends soon after.
+    sessions = Sessions()
+    crm = DataverseConnector(sessions.crm(c), c.crm_url, batch_size=size)
     erp = BusinessCentralConnector(
-        engine.session(c.erp_url, c.erp_client_id, c.erp_client_secret),
+        sessions.erp(c),
         c.erp_url,
         c.erp_company,
         batch_size=size,

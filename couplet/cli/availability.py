@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from ..engine import shapes
-from ..flows.availability import update_availability
-from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json
+from .common import EXIT_FAILED_RECORDS, console, integration_session, print_json
 
 availability_app = typer.Typer(
     help="Item availability: inventory on CRM products, on-demand questions from the CRM.",
@@ -28,8 +27,8 @@ def update(
 ) -> None:
     """Push the inventory of items with ledger activity since the last run (what the
     "ITEM AVAILABILITY" job does), or of the given items, to their coupled CRM products."""
-    with engine_session(database_url) as engine:
-        job = update_availability(engine.context(), erp_id or None)
+    with integration_session(database_url) as integration:
+        job = integration.update_availability(erp_id)
     if json_output:
         print_json(shapes.job(job) if job else None)
     elif job is None:
@@ -51,6 +50,6 @@ def publish(
     """Store the ERP's availability endpoint and this read-only credential in the CRM's
     BC Connection entity, so users with the Product Availability User role can ask the ERP
     for an item's availability (`nav_GetItemAvailability`)."""
-    with engine_session(database_url) as engine:
-        row_id = engine.publish_availability(client_id, client_secret)
+    with integration_session(database_url) as integration:
+        row_id = integration.publish_availability(client_id, client_secret)
     console.print(f"BC Connection {row_id} updated in the CRM.")

@@ -1,4 +1,4 @@
-"""What every engine command shares: opening the engine, errors as exit codes, output."""
+"""What every engine command shares: opening the integration, errors as exit codes, output."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..engine.errors import ConfigError, CoupletError
+from ..operations.integration import Integration
 from ..settings import EngineSettings
-from ..wiring import Engine, open_engine
+from ..wiring import open_integration
 
 console = Console()
 err_console = Console(stderr=True)
@@ -24,19 +25,19 @@ EXIT_FAILED_RECORDS = 1
 EXIT_CONFIG = 2
 
 # Tests replace this to reach in-process services.
-engine_factory: Callable[[EngineSettings], Engine] = open_engine
+integration_factory: Callable[[EngineSettings], Integration] = open_integration
 
 
 @contextmanager
-def engine_session(database_url: str | None = None) -> Iterator[Engine]:
+def integration_session(database_url: str | None = None) -> Iterator[Integration]:
     settings = EngineSettings(database_url=database_url) if database_url else EngineSettings()
     try:
-        engine = engine_factory(settings)
+        integration = integration_factory(settings)
     except CoupletError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_CONFIG) from None
     try:
-        yield engine
+        yield integration
     except ConfigError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_CONFIG) from None
@@ -44,7 +45,7 @@ def engine_session(database_url: str | None = None) -> Iterator[Engine]:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_FAILED_RECORDS) from None
     finally:
-        engine.close()
+        integration.close()
 
 
 def print_json(data: Any) -> None:

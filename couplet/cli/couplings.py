@@ -6,12 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ..engine.manual import couple as couple_records
-from ..engine.manual import create_in
-from ..engine.manual import uncouple as uncouple_records
-from ..engine.matching import match_and_couple
 from ..engine.model import Direction, Side
-from .common import console, engine_session
+from .common import console, integration_session
 from .sync import exit_for_failures, show_jobs
 
 DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
@@ -25,8 +21,8 @@ def couple(
     database_url: DbUrl = None,
 ) -> None:
     """Couple one ERP record with one CRM record."""
-    with engine_session(database_url) as engine:
-        coupling, jobs = couple_records(engine.context(), mapping, erp_id, crm_id, sync=sync)
+    with integration_session(database_url) as integration:
+        coupling, jobs = integration.couple(mapping, erp_id, crm_id, sync=sync)
         console.print(f"Coupled {erp_id} with {crm_id} ({coupling.id}).")
         if jobs:
             show_jobs(jobs, False)
@@ -48,8 +44,8 @@ def create_in_erp(
 
 
 def _create(mapping: str, side: Side, ids: list[str], database_url: str | None) -> None:
-    with engine_session(database_url) as engine:
-        jobs, already = create_in(engine.context(), mapping, side, ids)
+    with integration_session(database_url) as integration:
+        jobs, already = integration.create_in(mapping, side, ids)
         for record in already:
             console.print(f"{record} is already coupled.")
         show_jobs(jobs, False)
@@ -66,9 +62,9 @@ def uncouple(
     """Remove couplings (records stay on both sides)."""
     if not (erp_id or crm_id or all_):
         raise typer.BadParameter("give --erp-id, --crm-id or --all")
-    with engine_session(database_url) as engine:
-        job = uncouple_records(
-            engine.context(), mapping, erp_ids=erp_id or (), crm_ids=crm_id or (), everything=all_
+    with integration_session(database_url) as integration:
+        job = integration.uncouple(
+            mapping, erp_ids=erp_id or (), crm_ids=crm_id or (), everything=all_
         )
         console.print(f"{job.uncoupled} coupling(s) removed.")
 
@@ -82,10 +78,8 @@ def match(
     database_url: DbUrl = None,
 ) -> None:
     """Match-based coupling: couple uncoupled ERP records to CRM rows with equal values."""
-    with engine_session(database_url) as engine:
-        result = match_and_couple(
-            engine.context(), mapping, fields=field, create_new=create_new or None
-        )
+    with integration_session(database_url) as integration:
+        result = integration.match(mapping, fields=field, create_new=create_new or None)
         console.print(f"Coupled {len(result.coupled)}; unmatched {len(result.unmatched)}.")
         show_jobs([result.job, *result.jobs], False)
         exit_for_failures([result.job, *result.jobs])

@@ -24,9 +24,10 @@ from ..apps.erp.app import create_app as create_erp
 from ..engine import full_sync
 from ..engine.connection import Connection
 from ..engine.model import FullSyncLine
+from ..operations.integration import Integration
 from ..settings import CrmSettings, EngineSettings, ErpSettings
 from ..web.app import create_app as create_web
-from ..wiring import Engine, open_engine
+from ..wiring import open_integration
 from . import servers
 from .common import EXIT_CONFIG
 
@@ -119,19 +120,19 @@ def demo(
         servers.start("CRM", create_crm(crm_settings), host, crm_port),
         servers.start("ERP", create_erp(erp_settings), host, erp_port),
     ]
-    engine = open_engine(
+    integration = open_integration(
         EngineSettings(
             database_url=f"sqlite:///{DEMO_DIR}/engine.db",
             admin_user=ADMIN[0],
             admin_password=ADMIN[1],
         )
     )
-    _, token = engine.credentials.create_token("demo")
+    _, token = integration.create_token("demo")
     stop = threading.Event()
     try:
-        _connect(engine, running[0].url, running[1].url)
-        _seed_erp(engine, console, customers)
-        _full_sync(engine, console)
+        _connect(integration, running[0].url, running[1].url)
+        _seed_erp(integration, console, customers)
+        _full_sync(integration, console)
         console.print(
             f"Engine web app sign-in: {ADMIN[0]} / {ADMIN[1]}; API token: {token}",
             highlight=False,
@@ -139,12 +140,12 @@ def demo(
         )
         if stop_after_sync:
             return
-        _short_schedule(engine)
-        web = servers.start("engine", create_web(engine), host, engine_port)
+        _short_schedule(integration)
+        web = servers.start("engine", create_web(integration), host, engine_port)
         running.append(web)
         worker = threading.Thread(
-            target=engine.worker().run_forever,
-            args=(stop, 1.0, engine.wake_changed),
+            target=integration.worker().run_forever,
+            args=(stop, 1.0, integration.wake_changed),
             name="worker",
             daemon=True,
         )
@@ -157,10 +158,10 @@ def demo(
         stop.set()
         for server in reversed(running):
             server.stop()
-        engine.close()
+        integration.close()
 
 
-def _connect(engine: Engine, crm_url: str, erp_url: str) -> None:
+def _connect(integration: Integration, crm_url: str, erp_url: str) -> None:
     connection = Connection(
         crm_url=crm_url,
         crm_client_id=CRM_CLIENT[0],
@@ -170,16 +171,17 @@ def _connect(engine: Engine, crm_url: str, erp_url: str) -> None:
         erp_client_secret=ERP_CLIENT[1],
         enabled=True,
     ).validate()
-    engine.config.save_connection(connection, engine.clock())
-    engine.reset_mappings()
+    integration.config.save_connection(connection, integration.clock())
+    integration.reset_mappings()
 
 
-def _seed_erp(engine: Engine, console: Console, customers: int) -> None:
+def _seed_erp(integration: Integration, console: Console, customers: int) -> None:
     """Some customers the CRM also has (match-based coupling pairs them), some only here,
     and the item catalogue - written through the engine's own ERP connector."""
     rng = random.Random(7)
+    ctx = integration.context()
     shared = []
-    for page in engine.crm.query("accounts"):
+    for page in ctx.crm.query("accounts"):
         shared += [str(r.values["name"]) for r in page if r.values.get("customertypecode") == 3]
     rows = [{"displayName": name, "city": "Seattle"} for name in shared[:10]]
     rows += [
@@ -190,8 +192,8 @@ def _seed_erp(engine: Engine, console: Console, customers: int) -> None:
         }
         for name in COMPANIES[:customers]
     ]
-    results = engine.erp.insert_many("customers", rows)
-    results += engine.erp.insert_many(
+    results = ctx.erp.insert_many("customers", rows)
+    results += ctx.erp.insert_many(
         "items", [{"displayName": n, "unitPrice": p} for n, p in ITEMS]
     )
     failed = [r.error for r in results if not r.ok]
@@ -202,8 +204,8 @@ def _seed_erp(engine: Engine, console: Console, customers: int) -> None:
     )
 
 
-def _full_sync(engine: Engine, console: Console) -> None:
-    ctx = engine.context()
+def _full_sync(integration: Integration, console: Console) -> None:
+    ctx = integration.context()
     lines = full_sync.review(ctx)
     todo = [x for x in lines if x.recommendation.value != "no-records-found"]
     with Progress(
@@ -223,7 +225,7 @@ def _full_sync(engine: Engine, console: Console) -> None:
 
         lines = full_sync.start(ctx, on_line)
         progress.update(task, description="Full synchronization done")
-    jobs = engine.state.jobs(limit=500)
+    jobs = integration.state.jobs(limit=500)
     inserted = sum(j.inserted for j in jobs)
     coupled = sum(j.coupled for j in jobs)
     failed = sum(j.failed for j in jobs)
@@ -236,9 +238,9 @@ def _full_sync(engine: Engine, console: Console) -> None:
         )
 
 
-def _short_schedule(engine: Engine) -> None:
-    for entry in engine.queue.entries():
-        engine.queue.upsert(
+def _short_schedule(integration: Integration) -> None:
+    for entry in integration.queue.entries():
+        integration.queue.upsert(
             dataclasses.replace(
                 entry, interval_seconds=SCHEDULE_SECONDS, inactivity_timeout_minutes=1
             )

@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..flows.invoices.posted import create_in_crm, invoice_listing
-from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
+from .common import EXIT_FAILED_RECORDS, console, integration_session, print_json, print_table
 
 invoices_app = typer.Typer(
     help="Posted sales invoices of the ERP, created as CRM invoices.", no_args_is_help=True
@@ -19,8 +18,8 @@ DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 @invoices_app.command("list")
 def list_invoices(json_output: Json = False, database_url: DbUrl = None) -> None:
     """Posted ERP invoices and the CRM invoice each is coupled to (if any)."""
-    with engine_session(database_url) as engine:
-        rows = invoice_listing(engine.context())
+    with integration_session(database_url) as integration:
+        rows = integration.posted_invoices()
     if json_output:
         print_json(rows)
         return
@@ -41,8 +40,8 @@ def create(
     database_url: DbUrl = None,
 ) -> None:
     """Create CRM invoices for these posted invoices ("Create Invoice in Dynamics 365 Sales")."""
-    with engine_session(database_url) as engine:
-        _, results = create_in_crm(engine.context(), numbers)
+    with integration_session(database_url) as integration:
+        _, results = integration.create_invoices_in_crm(numbers)
     if json_output:
         print_json([{**r.__dict__, "failed": r.failed} for r in results])
     else:

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from ..engine import shapes
-from ..engine.manual import restore_skipped
-from .common import console, engine_session, print_json, print_table
+from .common import console, integration_session, print_json, print_table
 from .sync import show_jobs
 
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -22,8 +21,8 @@ def jobs(
     database_url: DbUrl = None,
 ) -> None:
     """The synchronization job log, newest first."""
-    with engine_session(database_url) as engine:
-        show_jobs(engine.state.jobs(mapping, limit), json_output, "Job log")
+    with integration_session(database_url) as integration:
+        show_jobs(integration.state.jobs(mapping, limit), json_output, "Job log")
 
 
 def errors(
@@ -33,8 +32,8 @@ def errors(
     database_url: DbUrl = None,
 ) -> None:
     """Records that failed, with both record ids and the reason."""
-    with engine_session(database_url) as engine:
-        rows = [shapes.error(i, e) for i, e in engine.state.errors(job, limit)]
+    with integration_session(database_url) as integration:
+        rows = [shapes.error(i, e) for i, e in integration.state.errors(job, limit)]
     if json_output:
         print_json(rows)
         return
@@ -55,12 +54,12 @@ def skipped(
     database_url: DbUrl = None,
 ) -> None:
     """Couplings skipped after repeated failures; restore puts them back in sync."""
-    with engine_session(database_url) as engine:
+    with integration_session(database_url) as integration:
         if restore or restore_all:
-            n = restore_skipped(engine.context(), None if restore_all else restore)
+            n = integration.restore_skipped(None if restore_all else restore)
             console.print(f"{n} record(s) restored.")
             return
-        rows = [shapes.skipped(c) for c in engine.state.skipped_couplings()]
+        rows = [shapes.skipped(c) for c in integration.state.skipped_couplings()]
     if json_output:
         print_json(rows)
         return

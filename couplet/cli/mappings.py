@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..engine import catalogue, shapes
-from .common import console, engine_session, print_json, print_table
+from .common import console, integration_session, print_json, print_table
 
 mappings_app = typer.Typer(
     help="Integration table mappings and their field mappings.", no_args_is_help=True
@@ -22,8 +22,8 @@ DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 @mappings_app.command("list")
 def list_mappings(json_output: Json = False, database_url: DbUrl = None) -> None:
     """The mappings, in catalogue order."""
-    with engine_session(database_url) as engine:
-        rows = [shapes.mapping_summary(m) for m in engine.mappings().values()]
+    with integration_session(database_url) as integration:
+        rows = [shapes.mapping_summary(m) for m in integration.mappings().values()]
     if json_output:
         print_json(rows)
         return
@@ -47,8 +47,8 @@ def list_mappings(json_output: Json = False, database_url: DbUrl = None) -> None
 @mappings_app.command("show")
 def show(name: str, json_output: Json = False, database_url: DbUrl = None) -> None:
     """One mapping with its field mappings."""
-    with engine_session(database_url) as engine:
-        doc = catalogue.to_document(engine.mapping(name))
+    with integration_session(database_url) as integration:
+        doc = catalogue.to_document(integration.mapping(name))
     if json_output:
         print_json(doc)
         return
@@ -87,8 +87,8 @@ def export(
     database_url: DbUrl = None,
 ) -> None:
     """Write the mappings as a JSON document (edit it and `import` it back)."""
-    with engine_session(database_url) as engine:
-        documents = [catalogue.to_document(m) for m in engine.mappings().values()]
+    with integration_session(database_url) as integration:
+        documents = integration.export_mappings()
     text = json.dumps({"mapping": documents}, indent=2, default=str)
     if file is None:
         typer.echo(text)
@@ -111,8 +111,8 @@ def import_(
     documents = data.get("mapping") if isinstance(data, dict) else None
     if not isinstance(documents, list):
         raise typer.BadParameter(f"{file} has no list of 'mapping' documents")
-    with engine_session(database_url) as engine:
-        loaded = engine.save_mappings(documents)
+    with integration_session(database_url) as integration:
+        loaded = integration.import_mappings(documents)
     console.print(f"Imported {len(loaded)} mappings.")
 
 
@@ -124,6 +124,6 @@ def reset(
     database_url: DbUrl = None,
 ) -> None:
     """Restore the default mappings (Use Default Synchronization Setup) and their jobs."""
-    with engine_session(database_url) as engine:
-        done = engine.reset_mappings(names or None)
+    with integration_session(database_url) as integration:
+        done = integration.reset_mappings(names or None)
     console.print(f"Default mappings restored: {', '.join(names or done)}.")

@@ -7,10 +7,7 @@ from typing import Annotated
 import typer
 
 from ..engine import shapes
-from ..flows.orders.creation import create_orders, submitted_listing, submitted_orders
-from ..flows.orders.notes import run_notes
-from ..flows.orders.status import run_status
-from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
+from .common import EXIT_FAILED_RECORDS, console, integration_session, print_json, print_table
 
 orders_app = typer.Typer(
     help="Sales orders submitted in the CRM, created in the ERP.", no_args_is_help=True
@@ -22,8 +19,8 @@ DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 @orders_app.command("list")
 def list_orders(json_output: Json = False, database_url: DbUrl = None) -> None:
     """CRM orders submitted to the back office and not yet created in the ERP."""
-    with engine_session(database_url) as engine:
-        rows = submitted_listing(engine.context())
+    with integration_session(database_url) as integration:
+        rows = integration.submitted_orders()
     if json_output:
         print_json(rows)
         return
@@ -34,9 +31,9 @@ def list_orders(json_output: Json = False, database_url: DbUrl = None) -> None:
     )
 
 
-def _create(ids: list[str], json_output: bool, database_url: str | None) -> None:
-    with engine_session(database_url) as engine:
-        job, results = create_orders(engine.context(), ids, engine.sales_setup())
+def _create(ids: list[str] | None, json_output: bool, database_url: str | None) -> None:
+    with integration_session(database_url) as integration:
+        job, results = integration.create_orders(ids)
     if json_output:
         print_json([r.__dict__ for r in results])
     else:
@@ -60,18 +57,15 @@ def create(
 def auto(json_output: Json = False, database_url: DbUrl = None) -> None:
     """Create ERP orders for every submitted CRM order not yet handled (what the
     "automatically create sales orders" job does)."""
-    with engine_session(database_url) as engine:
-        ids = [r.id for r in submitted_orders(engine.context())]
-    _create(ids, json_output, database_url)
+    _create(None, json_output, database_url)
 
 
 @orders_app.command("status")
 def status(json_output: Json = False, database_url: DbUrl = None) -> None:
     """Run the order status and notes jobs now: timeline posts for released, shipped and
     invoiced orders, fully invoiced orders set Invoiced in the CRM, notes both ways."""
-    with engine_session(database_url) as engine:
-        ctx = engine.context()
-        jobs = [run_status(ctx), run_notes(ctx)]
+    with integration_session(database_url) as integration:
+        jobs = integration.update_order_status()
     if json_output:
         print_json([shapes.job(j) for j in jobs])
     else:

@@ -6,9 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..flows.builders.lines import sales_setup
-from ..flows.quotes.processing import process_quotes, summary, waiting_quotes
-from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
+from .common import EXIT_FAILED_RECORDS, console, integration_session, print_json, print_table
 
 quotes_app = typer.Typer(
     help="Sales quotes activated or won in the CRM, processed in the ERP.", no_args_is_help=True
@@ -20,8 +18,8 @@ DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 @quotes_app.command("list")
 def list_quotes(json_output: Json = False, database_url: DbUrl = None) -> None:
     """Active CRM quotes without an ERP quote and won quotes not processed yet."""
-    with engine_session(database_url) as engine:
-        rows = [summary(r) for r in waiting_quotes(engine.context())]
+    with integration_session(database_url) as integration:
+        rows = integration.waiting_quotes()
     if json_output:
         print_json(rows)
         return
@@ -45,10 +43,8 @@ def process(
 ) -> None:
     """Process CRM quotes in the ERP ("Process in Business Central"): active ones become or
     update ERP quotes, won ones are linked to their orders or released."""
-    with engine_session(database_url) as engine:
-        ctx = engine.context()
-        ids = crm_quote_id or [r.id for r in waiting_quotes(ctx)]
-        job, results = process_quotes(ctx, ids, sales_setup(ctx)) if ids else (None, [])
+    with integration_session(database_url) as integration:
+        job, results = integration.process_quotes(crm_quote_id)
     if json_output:
         print_json([r.__dict__ for r in results])
     else:

@@ -10,8 +10,9 @@ import uvicorn
 
 from ..apps.crm.app import create_app as create_crm
 from ..apps.erp.app import create_app as create_erp
+from ..operations.integration import Integration
 from ..settings import CrmSettings, EngineSettings, ErpSettings
-from ..wiring import Engine, open_engine
+from ..wiring import open_integration
 
 serve_app = typer.Typer(help="Run a service over HTTP.", no_args_is_help=True)
 
@@ -49,12 +50,12 @@ def serve_erp(host: Host = None, port: Port = None, database_url: DbUrl = None) 
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
-def announce_admin(engine: Engine) -> None:
+def announce_admin(integration: Integration) -> None:
     """Creates the admin on first start and prints its password (only then)."""
-    password = engine.ensure_admin()
+    password = integration.ensure_admin()
     if password:
         typer.echo(
-            f"Web app sign-in created: user {engine.settings.admin_user}, password {password} "
+            f"Web app sign-in created: user {integration.admin_user}, password {password} "
             "(shown once; COUPLET_ENGINE_ADMIN_PASSWORD sets another)"
         )
 
@@ -70,11 +71,11 @@ def serve_engine(host: Host = None, port: Port = None, database_url: DbUrl = Non
     settings = EngineSettings(**overrides(host=host, port=port, database_url=database_url))
     # The app factory reads its settings from the environment when uvicorn calls it.
     os.environ["COUPLET_ENGINE_DATABASE_URL"] = settings.database_url
-    engine = open_engine(settings)
+    integration = open_integration(settings)
     try:
-        announce_admin(engine)
+        announce_admin(integration)
     finally:
-        engine.close()
+        integration.close()
     typer.echo(
         f"couplet engine on http://{settings.host}:{settings.port}/ "
         f"(API /api/v1/, docs /docs; database {settings.database_url})"

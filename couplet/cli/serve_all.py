@@ -10,7 +10,7 @@ from ..apps.crm.app import create_app as create_crm
 from ..apps.erp.app import create_app as create_erp
 from ..settings import CrmSettings, EngineSettings, ErpSettings
 from ..web.app import create_app as create_web
-from ..wiring import open_engine
+from ..wiring import open_integration
 from . import servers
 from .common import EXIT_CONFIG, console
 from .serve import announce_admin
@@ -28,16 +28,20 @@ def serve_all() -> None:
     if busy:
         console.print(f"[red]In use:[/red] {', '.join(busy)}")
         raise typer.Exit(EXIT_CONFIG)
-    engine = open_engine(engine_settings)
-    announce_admin(engine)
+    integration = open_integration(engine_settings)
+    announce_admin(integration)
     running = [
         servers.start("CRM", create_crm(crm), crm.host, crm.port),
         servers.start("ERP", create_erp(erp), erp.host, erp.port),
-        servers.start("engine", create_web(engine), engine_settings.host, engine_settings.port),
+        servers.start(
+            "engine", create_web(integration), engine_settings.host, engine_settings.port
+        ),
     ]
     stop = threading.Event()
     worker = threading.Thread(
-        target=engine.worker().run_forever, args=(stop, 1.0, engine.wake_changed), daemon=True
+        target=integration.worker().run_forever,
+        args=(stop, 1.0, integration.wake_changed),
+        daemon=True,
     )
     worker.start()
     for server in running:
@@ -51,4 +55,4 @@ def serve_all() -> None:
         stop.set()
         for server in reversed(running):
             server.stop()
-        engine.close()
+        integration.close()

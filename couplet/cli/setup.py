@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ..engine.connection import Connection, merged
+from ..engine.connection import Connection
 from ..engine.errors import ConfigError
-from ..wiring import check_connection
-from .common import EXIT_CONFIG, console, engine_session, print_json
+from .common import EXIT_CONFIG, console, integration_session, print_json
 
 Opt = typer.Option
 
@@ -62,27 +61,27 @@ def setup(
         "auto_process_quotes": auto_process_quotes,
         "item_availability": item_availability,
     }
-    with engine_session(database_url) as engine:
-        stored = engine.config.connection()
+    with integration_session(database_url) as integration:
+        stored = integration.stored_connection()
         changing = any(v is not None for v in (*given.values(), *switches.values()))
         connection = stored
         if changing or stored is None:
-            connection = engine.apply_connection(_merge(stored, given, switches))
+            connection = integration.save_connection(_asked(stored, given), switches)
             if not json_output:
                 console.print("[green]Connection saved.[/green]")
         assert connection is not None
-        if enable and not connection.enabled:
-            connection, names = engine.enable()
-            if names and not json_output:
-                console.print(f"Default mappings created: {', '.join(names)}.")
-            if not json_output:
+        # Enabling an enabled connection only refreshes its flow jobs, as setup always did.
+        if enable or connection.enabled:
+            enabled = integration.enable()
+            connection = enabled.connection
+            if enabled.created_mappings and not json_output:
+                console.print(f"Default mappings created: {', '.join(enabled.created_mappings)}.")
+            if enabled.newly and not json_output:
                 console.print("[green]Synchronization enabled.[/green]")
-        if connection.enabled:
-            engine.schedule_flows()
-        password = engine.ensure_admin()
+        password = integration.ensure_admin()
         if password and not json_output:
             console.print(
-                f"Web app sign-in created: user [bold]{engine.settings.admin_user}[/bold], "
+                f"Web app sign-in created: user [bold]{integration.admin_user}[/bold], "
                 f"password [bold]{password}[/bold] (shown once; "
                 "COUPLET_ENGINE_ADMIN_PASSWORD sets another).",
                 soft_wrap=True,
@@ -94,7 +93,7 @@ def setup(
                 for key, value in connection.redacted().items():
                     console.print(f"{key}: {value}")
         if test:
-            checks = check_connection(engine, connection)
+            checks = integration.check_connection()
             if json_output:
                 print_json([c.__dict__ for c in checks])
             else:
@@ -105,13 +104,12 @@ def setup(
                 raise typer.Exit(EXIT_CONFIG)
 
 
-def _merge(
-    stored: Connection | None, given: dict[str, str | None], switches: dict[str, bool | None]
-) -> Connection:
-    if stored is None:
-        # Asked for interactively here; `merged` checks and says what is still missing.
-        given = {k: v if v is not None or k == "erp_company" else _ask(k) for k, v in given.items()}
-    return merged(stored, given, switches)
+def _asked(stored: Connection | None, given: dict[str, str | None]) -> dict[str, str | None]:
+    """The given values, with the missing ones asked for when nothing is stored yet (the
+    use case then says what is still missing)."""
+    if stored is not None:
+        return given
+    return {k: v if v is not None or k == "erp_company" else _ask(k) for k, v in given.items()}
 
 
 def _ask(name: str) -> str:

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..flows.statistics import update_customers
-from .common import EXIT_FAILED_RECORDS, console, engine_session, print_json, print_table
+from .common import EXIT_FAILED_RECORDS, console, integration_session, print_json, print_table
 
 statistics_app = typer.Typer(
     help="Customer statistics and invoice payment status in the CRM.", no_args_is_help=True
@@ -24,8 +23,8 @@ def update(
     database_url: Annotated[str | None, typer.Option(help="Engine database URL")] = None,
 ) -> None:
     """Update the account statistics of these customers and the status of their invoices."""
-    with engine_session(database_url) as engine:
-        run = update_customers(engine.context(), customer_numbers or None)
+    with integration_session(database_url) as integration:
+        run = integration.update_statistics(customer_numbers)
     if json_output:
         print_json(
             {

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..engine import full_sync, shapes
+from ..engine import shapes
 from ..engine.errors import ConfigError
 from ..engine.manual import synchronize_now
 from ..engine.model import Direction, JobLog
@@ -16,7 +16,7 @@ from ..engine.runner import synchronize_many
 from .common import (
     EXIT_FAILED_RECORDS,
     console,
-    engine_session,
+    integration_session,
     print_json,
     print_table,
     spinner,
@@ -73,8 +73,8 @@ def sync(
     database_url: DbUrl = None,
 ) -> None:
     """Synchronize modified records now (all mappings in dependency order), or one record."""
-    with engine_session(database_url) as engine:
-        ctx = engine.context()
+    with integration_session(database_url) as integration:
+        ctx = integration.context()
         if erp_id or crm_id:
             if not mappings or len(mappings) != 1:
                 raise ConfigError("Name exactly one mapping to synchronize single records.")
@@ -123,13 +123,13 @@ def full_sync_command(
 ) -> None:
     """The full synchronization review: a recommendation per mapping; --start runs it in
     dependency waves (resumable: running it again continues where it stopped)."""
-    with engine_session(database_url) as engine:
-        ctx = engine.context()
-        lines = full_sync.review(ctx)
+    with integration_session(database_url) as integration:
         if start or wait:
             with spinner(json_output) as progress:
                 progress.add_task("Full synchronization in dependency waves…")
-                lines = full_sync.start(ctx)
+                lines = integration.run_full_sync_here()
+        else:
+            lines = integration.review_full_sync()
         rows = [shapes.full_sync_line(x) for x in lines]
         if json_output:
             print_json(rows)
@@ -181,13 +181,13 @@ def worker(
     database_url: DbUrl = None,
 ) -> None:
     """Run scheduled jobs: each mapping's recurring job, one-off jobs; Ctrl-C stops."""
-    with engine_session(database_url) as engine:
+    with integration_session(database_url) as integration:
         chosen = backend
         if chosen is Backend.AUTO:
-            chosen = Backend.PROCRASTINATE if engine.distributed else Backend.EMBEDDED
+            chosen = Backend.PROCRASTINATE if integration.distributed else Backend.EMBEDDED
         stop = threading.Event()
         if chosen is Backend.PROCRASTINATE:
-            distributed = engine.procrastinate()
+            distributed = integration.procrastinate()
             if once:
                 distributed.run_until_idle()
                 console.print("Ran the due jobs through procrastinate.")
@@ -198,13 +198,13 @@ def worker(
             except KeyboardInterrupt:
                 stop.set()
             return
-        work = engine.worker()
+        work = integration.worker()
         if once:
             ran = work.run_until_idle()
             console.print(f"Ran {ran} job(s).")
             return
         console.print(f"Worker {work.name} running; Ctrl-C stops it.")
         try:
-            work.run_forever(stop, poll, engine.wake_changed)
+            work.run_forever(stop, poll, integration.wake_changed)
         except KeyboardInterrupt:
             stop.set()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import EXIT_CONFIG, console, engine_session, err_console, print_json, print_table
+from .common import EXIT_CONFIG, console, err_console, integration_session, print_json, print_table
 
 tokens_app = typer.Typer(help="API tokens for the REST API (Authorization: Bearer …).")
 
@@ -21,8 +21,8 @@ def create(
     database_url: DbUrl = None,
 ) -> None:
     """Create a token and print it (only now: the engine keeps just its hash)."""
-    with engine_session(database_url) as engine:
-        record, token = engine.credentials.create_token(name)
+    with integration_session(database_url) as integration:
+        record, token = integration.create_token(name)
     if json_output:
         print_json({"id": record.id, "name": record.name, "token": token})
         return
@@ -33,8 +33,8 @@ def create(
 @tokens_app.command("list")
 def list_tokens(json_output: Json = False, database_url: DbUrl = None) -> None:
     """The tokens (ids and names; the tokens themselves are not kept)."""
-    with engine_session(database_url) as engine:
-        found = engine.credentials.tokens()
+    with integration_session(database_url) as integration:
+        found = integration.tokens()
     if json_output:
         print_json([t.__dict__ for t in found])
         return
@@ -48,8 +48,8 @@ def revoke(
     token_id: Annotated[str, typer.Argument(help="Token id")], database_url: DbUrl = None
 ) -> None:
     """Revoke a token: requests with it get 401 from now on."""
-    with engine_session(database_url) as engine:
-        if not engine.credentials.revoke(token_id):
+    with integration_session(database_url) as integration:
+        if not integration.revoke_token(token_id):
             err_console.print(f"[red]error:[/red] there is no token {token_id}")
             raise typer.Exit(EXIT_CONFIG)
     console.print(f"Token {token_id} revoked.")

@@ -8,14 +8,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from ..operations.integration import Integration
 from ..settings import EngineSettings
-from ..wiring import Engine, open_engine
+from ..wiring import open_integration
 from . import auth, errors
 from .api import router as api_router
 from .ui import actions, pages
 
 
-def create_app(engine: Engine, *, worker: bool = False) -> FastAPI:
+def create_app(integration: Integration, *, worker: bool = False) -> FastAPI:
     """The web app; with `worker` it also runs the embedded worker (queued runs and
     scheduled jobs) while it serves."""
 
@@ -25,8 +26,8 @@ def create_app(engine: Engine, *, worker: bool = False) -> FastAPI:
         thread = None
         if worker:
             thread = threading.Thread(
-                target=engine.worker().run_forever,
-                args=(stop, 1.0, engine.wake_changed),
+                target=integration.worker().run_forever,
+                args=(stop, 1.0, integration.wake_changed),
                 name="embedded-worker",
                 daemon=True,
             )
@@ -48,9 +49,9 @@ def create_app(engine: Engine, *, worker: bool = False) -> FastAPI:
         ),
         lifespan=lifespan,
     )
-    app.state.engine = engine
+    app.state.integration = integration
     errors.install(app)
-    auth.install(app, engine.session_key)
+    auth.install(app, integration.session_key)
     app.include_router(api_router, dependencies=[Depends(auth.token_checked)])
     app.include_router(pages.router, dependencies=[Depends(auth.signed_in)])
     app.include_router(
@@ -69,4 +70,4 @@ def create_app_from_environment() -> FastAPI:
     server starts it, not at import time. The command line names this factory by its import
     path, because the CLI and the web are siblings that never import each other."""
     settings = EngineSettings()
-    return create_app(open_engine(settings), worker=settings.embedded_worker)
+    return create_app(open_integration(settings), worker=settings.embedded_worker)

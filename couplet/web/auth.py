@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.middleware.sessions import SessionMiddleware
 
-from .deps import get_engine
+from .deps import get_integration
 from .ui.render import page, templates
 
 CSRF_FIELD = "csrf_token"
@@ -64,7 +64,7 @@ def token_checked(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     """Dependency of the REST API: a valid bearer token."""
-    if credentials is None or not get_engine(request).credentials.check_token(
+    if credentials is None or not get_integration(request).credentials.check_token(
         credentials.credentials
     ):
         raise HTTPException(
@@ -89,7 +89,7 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    if not get_engine(request).credentials.check_password(username, password):
+    if not get_integration(request).credentials.check_password(username, password):
         return page(request, "login.html", 401, next=_local(next), failed=True)
     request.session.clear()
     request.session["user"] = username

@@ -1,4 +1,4 @@
-"""What every web route needs: the engine the app was built with."""
+"""What every web route needs: the integration façade the app was built with."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ..engine.context import Context
-from ..wiring import Engine
+from ..operations.integration import Integration
 
 
-def get_engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
+def get_integration(request: Request) -> Integration:
+    integration: Integration = request.app.state.integration
+    return integration
 
 
 def get_context(request: Request) -> Context:
     """The synchronization context; 409 (ConfigError) when not set up or not enabled."""
-    return get_engine(request).context()
+    return get_integration(request).context()
 
 
-EngineDep = Annotated[Engine, Depends(get_engine)]
+IntegrationDep = Annotated[Integration, Depends(get_integration)]
 ContextDep = Annotated[Context, Depends(get_context)]

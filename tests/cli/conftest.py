@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from couplet.apps.crm.app import create_app
 from couplet.cli import common
+from couplet.operations.integration import Integration
 from couplet.settings import CrmSettings, EngineSettings
-from couplet.wiring import Engine, open_engine
+from couplet.wiring import open_integration
 
 CRM = "http://crm.test"
 
@@ -33,10 +34,10 @@ def engine_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             return TestClient(crm_app, base_url=CRM)
         return httpx.Client(base_url=base_url, timeout=2)
 
-    def factory(settings: EngineSettings) -> Engine:
-        return open_engine(settings, client_factory=clients)
+    def factory(settings: EngineSettings) -> Integration:
+        return open_integration(settings, client_factory=clients)
 
-    monkeypatch.setattr(common, "engine_factory", factory)
+    monkeypatch.setattr(common, "integration_factory", factory)
     yield f"sqlite:///{tmp_path}/engine.db"
     crm_app.state.engine.dispose()
 

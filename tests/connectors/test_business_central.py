@@ -144,3 +144,10 @@ def test_bound_actions_use_the_right_api_group(
     assert order["quoteNumber"] == quote["number"]
     gone = bc.act("release", table="salesQuotes", row_id=quote["id"])
     assert not gone.ok and gone.error
+
+
+def test_local_currency_code_is_the_company_information_currency(
+    erp: ErpClient, bc: BusinessCentralConnector
+) -> None:
+    [info] = erp.rows("companyInformation")
+    assert info["currencyCode"] and bc.local_currency_code() == info["currencyCode"]

@@ -15,8 +15,9 @@ from couplet.apps.crm.security import SYSTEM_ADMINISTRATOR
 from couplet.apps.erp.app import create_app as create_erp
 from couplet.apps.erp.security import ensure_api_user
 from couplet.cli import common
+from couplet.operations.integration import Integration
 from couplet.settings import CrmSettings, EngineSettings, ErpSettings
-from couplet.wiring import Engine, open_engine
+from couplet.wiring import open_integration
 from tests.conftest import DatabaseFactory
 from tests.helpers import CrmClient, ErpClient, token_for
 
@@ -44,8 +45,8 @@ class Systems:
     erp: ErpClient
     engine_url: str
 
-    def engine(self) -> Engine:
-        return common.engine_factory(EngineSettings(database_url=self.engine_url))
+    def engine(self) -> Integration:
+        return common.integration_factory(EngineSettings(database_url=self.engine_url))
 
 
 @pytest.fixture
@@ -76,7 +77,9 @@ def systems(databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> Iter
         return TestClient(app, base_url=base_url)
 
     monkeypatch.setattr(
-        common, "engine_factory", lambda settings: open_engine(settings, client_factory=clients)
+        common,
+        "integration_factory",
+        lambda settings: open_integration(settings, client_factory=clients),
     )
     with (
         TestClient(crm_app, base_url=CRM) as crm_http,

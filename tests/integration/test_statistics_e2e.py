@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from couplet.flows.statistics import NAME
-from couplet.wiring import Engine
+from couplet.operations.integration import Integration
 from tests.integration.conftest import Systems
 from tests.integration.engine_cli import cli, cli_json, engine_api
 from tests.integration.test_invoices_e2e import coupled_world, pay, posted_invoice, state
@@ -25,7 +25,7 @@ def _erp_figures(systems: Systems, customer_id: str) -> dict[str, Any]:
     return row
 
 
-def _run_job(engine: Engine) -> dict[str, int]:
+def _run_job(engine: Integration) -> dict[str, int]:
     """One run of the statistics job as the worker runs it; the job's counters."""
     entry = engine.queue.get(NAME)
     assert entry is not None

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from couplet.operations.integration import Integration
 from couplet.web.app import create_app
-from couplet.wiring import Engine
 from tests.integration.conftest import CRM, ERP, Systems, systems
 
 __all__ = ["Web", "systems", "web"]
@@ -36,7 +36,7 @@ def csrf_of(http: TestClient, path: str = "/login") -> str:
     return found.group(1)
 
 
-def sign_in(engine: Engine, http: TestClient) -> str:
+def sign_in(engine: Integration, http: TestClient) -> str:
     """Signs the client in to the UI and gives it an API token; returns the CSRF token."""
     engine.credentials.set_admin(*ADMIN)
     _, token = engine.credentials.create_token("tests")
@@ -50,7 +50,7 @@ def sign_in(engine: Engine, http: TestClient) -> str:
 class Web:
     http: TestClient
     systems: Systems
-    engine: Engine
+    engine: Integration
     csrf: str
 
     def seed(self) -> None:

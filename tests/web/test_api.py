@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 from couplet.apps.crm.app import create_app as create_crm
 from couplet.engine.model import Direction, JobError, JobLog
 from couplet.engine.schedule import JobEntry
+from couplet.operations import runs
 from couplet.settings import CrmSettings, EngineSettings
 from couplet.web.app import create_app
-from couplet.wiring import open_engine
+from couplet.wiring import open_integration
 from tests.web.conftest import sign_in
 
 CRM = "http://crm.test"
@@ -48,7 +49,7 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
             else httpx.Client(base_url=base_url, timeout=2)
         )
 
-    engine = open_engine(
+    engine = open_integration(
         EngineSettings(database_url=f"sqlite:///{tmp_path}/engine.db"), client_factory=clients
     )
     with TestClient(create_app(engine)) as client:
@@ -73,7 +74,7 @@ def test_connection_endpoints(api: TestClient) -> None:
 
 
 def test_job_log_errors_and_queue(api: TestClient) -> None:
-    engine = api.app.state.engine  # type: ignore[attr-defined]
+    engine = api.app.state.integration  # type: ignore[attr-defined]
     engine.state.save_job(
         JobLog(
             id="j1",
@@ -107,8 +108,8 @@ def test_job_log_errors_and_queue(api: TestClient) -> None:
 
 
 def test_the_web_apps_embedded_worker_takes_queued_runs(tmp_path: Path) -> None:
-    engine = open_engine(EngineSettings(database_url=f"sqlite:///{tmp_path}/engine.db"))
-    run_id = engine.request_run("sync", {})
+    engine = open_integration(EngineSettings(database_url=f"sqlite:///{tmp_path}/engine.db"))
+    run_id = runs.request(engine.parts, "sync", {})
     try:
         with TestClient(create_app(engine, worker=True)):
             deadline = time.monotonic() + 60

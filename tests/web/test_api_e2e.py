@@ -183,7 +183,9 @@ def test_runs_are_queued_and_polled(web: Web) -> None:
     # A run that fails is retried once (BC's one-off jobs); the reason shows meanwhile.
     failing = api.post("/api/v1/mappings/CUSTOMER/sync-now", json={"erp_ids": ["x"]}).json()
     connection = web.engine.connection()
-    web.engine.save_connection(dataclasses.replace(connection, enabled=False))
+    web.engine.config.save_connection(
+        dataclasses.replace(connection, enabled=False), web.engine.clock()
+    )
     web.engine.worker().run_named(f"RUN-{failing['id']}")
     retrying = _ok(api.get(failing["url"]))
     assert retrying["status"] == "retrying" and "not enabled" in retrying["error"]

@@ -10,23 +10,24 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from couplet.cli.main import app as cli
+from couplet.operations.integration import Integration
 from couplet.settings import EngineSettings
 from couplet.web.app import create_app
-from couplet.wiring import Engine, open_engine
+from couplet.wiring import open_integration
 from tests.web.conftest import csrf_of
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = open_engine(EngineSettings(database_url=database_url, admin_password="s3cret"))
+def engine(database_url: str) -> Iterator[Integration]:
+    engine = open_integration(EngineSettings(database_url=database_url, admin_password="s3cret"))
     yield engine
     engine.close()
 
 
 @pytest.fixture
-def browser(engine: Engine) -> Iterator[TestClient]:
+def browser(engine: Integration) -> Iterator[TestClient]:
     with TestClient(create_app(engine)) as client:
         yield client
 
@@ -123,7 +124,7 @@ def test_setup_creates_the_admin_once_and_prints_its_password(tmp_path: Path) ->
     password = first.output.split("password ")[1].split(" ")[0]
     second = runner.invoke(cli, ["setup", "--show", "--database-url", url])
     assert "sign-in created" not in second.output
-    engine = open_engine(EngineSettings(database_url=url))
+    engine = open_integration(EngineSettings(database_url=url))
     try:
         assert engine.credentials.check_password("admin", password)
         assert not engine.credentials.check_password("admin", password + "x")

@@ -118,6 +118,13 @@ class BusinessCentralConnector:
     def url(self, table: str) -> str:
         return self.base + self.path(table)
 
+    def local_currency_code(self) -> str:
+        """The company's local currency (LCY) ISO code from its company information, "" when
+        the ERP does not say; Business Central leaves LCY amounts' currency code blank."""
+        response = self.session.request("GET", self.url("companyInformation"))
+        rows = response.json().get("value", []) if response.status_code == 200 else []
+        return str(rows[0].get("currencyCode") or "") if rows else ""
+
     # -- reading ----------------------------------------------------------------------
 
     def query(

@@ -8,8 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from ...engine import shapes
-from ...flows.availability import update_availability
-from ..deps import ContextDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["availability"])
 
@@ -20,6 +19,6 @@ class UpdateIn(BaseModel):
 
 
 @router.post("/availability/update", summary="Push item inventory to CRM products now")
-def update(ctx: ContextDep, body: UpdateIn | None = None) -> dict[str, Any]:
-    job = update_availability(ctx, body.erp_ids if body and body.erp_ids else None)
+def update(integration: IntegrationDep, body: UpdateIn | None = None) -> dict[str, Any]:
+    job = integration.update_availability(body.erp_ids if body else None)
     return {"job": shapes.job(job) if job else None}

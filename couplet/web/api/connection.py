@@ -7,10 +7,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from ...engine.connection import merged
-from ...engine.errors import ConfigError
-from ...wiring import check_connection
-from ..deps import EngineDep
+from ...operations.connection import ConnectionInputError
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["connection"])
 
@@ -39,28 +37,27 @@ class ConnectionIn(BaseModel):
 
 
 @router.get("/connection", summary="The stored connection (secrets hidden)")
-def get_connection(engine: EngineDep) -> dict[str, Any]:
-    connection = engine.config.connection()
+def get_connection(integration: IntegrationDep) -> dict[str, Any]:
+    connection = integration.stored_connection()
     if connection is None:
         raise HTTPException(404, "The connection is not set up yet.")
     return connection.redacted()
 
 
 @router.put("/connection", summary="Store the connection (omitted values are kept)")
-def put_connection(body: ConnectionIn, engine: EngineDep) -> dict[str, Any]:
+def put_connection(body: ConnectionIn, integration: IntegrationDep) -> dict[str, Any]:
     data = body.model_dump()
     switches = {k: data.pop(k) for k in FEATURES}
     try:
-        connection = merged(engine.config.connection(), data, switches)
-    except ConfigError as exc:  # here the body is what is wrong, not the setup
+        # Switching sales order integration off while orders wait is refused: 409.
+        return integration.save_connection(data, switches).redacted()
+    except ConnectionInputError as exc:  # here the body is what is wrong, not the setup
         raise HTTPException(422, str(exc)) from None
-    # Switching sales order integration off while orders wait is refused: 409.
-    return engine.apply_connection(connection).redacted()
 
 
 @router.post("/connection/test", summary="Sign in to both systems and check the setup")
-def test_connection(engine: EngineDep) -> dict[str, Any]:
-    checks = check_connection(engine, engine.connection())
+def test_connection(integration: IntegrationDep) -> dict[str, Any]:
+    checks = integration.check_connection()
     return {"ok": all(c.ok for c in checks), "checks": [c.__dict__ for c in checks]}
 
 
@@ -68,6 +65,9 @@ def test_connection(engine: EngineDep) -> dict[str, Any]:
     "/connection/enable",
     summary="Enable synchronization (creates the default mappings and their jobs)",
 )
-def enable(engine: EngineDep) -> dict[str, Any]:
-    connection, created = engine.enable()
-    return {"connection": connection.redacted(), "created_mappings": created}
+def enable(integration: IntegrationDep) -> dict[str, Any]:
+    enabled = integration.enable()
+    return {
+        "connection": enabled.connection.redacted(),
+        "created_mappings": enabled.created_mappings,
+    }

@@ -9,10 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, model_validator
 
 from ...engine import shapes
-from ...engine.manual import couple, create_in, uncouple
-from ...engine.matching import match_and_couple
 from ...engine.model import Direction, Side
-from ..deps import ContextDep, EngineDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["couplings"])
 
@@ -51,12 +49,12 @@ class CreateInErpIn(BaseModel):
 @router.get("/mappings/{name}/couplings", summary="A page of the mapping's couplings")
 def list_couplings(
     name: str,
-    engine: EngineDep,
+    integration: IntegrationDep,
     offset: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
-    engine.mapping(name)
-    total, page = engine.state.couplings_page(name, offset, limit)
+    integration.mapping(name)
+    total, page = integration.state.couplings_page(name, offset, limit)
     return {
         "total": total,
         "offset": offset,
@@ -68,21 +66,27 @@ def list_couplings(
 @router.post(
     "/mappings/{name}/couplings", status_code=201, summary="Couple an ERP and a CRM record"
 )
-def add_coupling(name: str, body: CoupleIn, ctx: ContextDep) -> dict[str, Any]:
-    coupling, jobs = couple(ctx, name, body.erp_id, body.crm_id, sync=body.sync)
+def add_coupling(name: str, body: CoupleIn, integration: IntegrationDep) -> dict[str, Any]:
+    coupling, jobs = integration.couple(name, body.erp_id, body.crm_id, sync=body.sync)
     return {"coupling": shapes.coupling(coupling), "jobs": [shapes.job(j) for j in jobs]}
 
 
 @router.delete("/mappings/{name}/couplings", summary="Uncouple records (they stay on both sides)")
-def remove_couplings(name: str, body: UncoupleIn, ctx: ContextDep) -> dict[str, Any]:
-    job = uncouple(ctx, name, erp_ids=body.erp_ids, crm_ids=body.crm_ids, everything=body.all)
+def remove_couplings(
+    name: str, body: UncoupleIn, integration: IntegrationDep
+) -> dict[str, Any]:
+    job = integration.uncouple(
+        name, erp_ids=body.erp_ids, crm_ids=body.crm_ids, everything=body.all
+    )
     return {"uncoupled": job.uncoupled, "job": shapes.job(job)}
 
 
 @router.post("/mappings/{name}/match", summary="Match-based coupling")
-def match(name: str, ctx: ContextDep, body: MatchIn | None = None) -> dict[str, Any]:
+def match(
+    name: str, integration: IntegrationDep, body: MatchIn | None = None
+) -> dict[str, Any]:
     body = body or MatchIn()
-    result = match_and_couple(ctx, name, fields=body.fields, create_new=body.create_new)
+    result = integration.match(name, fields=body.fields, create_new=body.create_new)
     return {
         "coupled": result.coupled,
         "unmatched": result.unmatched,
@@ -91,12 +95,16 @@ def match(name: str, ctx: ContextDep, body: MatchIn | None = None) -> dict[str, 
 
 
 @router.post("/mappings/{name}/create-in-crm", summary="Create CRM rows for ERP records")
-def create_in_crm(name: str, body: CreateInCrmIn, ctx: ContextDep) -> dict[str, Any]:
-    jobs, already = create_in(ctx, name, Side.CRM, body.erp_ids)
+def create_in_crm(
+    name: str, body: CreateInCrmIn, integration: IntegrationDep
+) -> dict[str, Any]:
+    jobs, already = integration.create_in(name, Side.CRM, body.erp_ids)
     return {"jobs": [shapes.job(j) for j in jobs], "already_coupled": already}
 
 
 @router.post("/mappings/{name}/create-in-erp", summary="Create ERP records for CRM rows")
-def create_in_erp(name: str, body: CreateInErpIn, ctx: ContextDep) -> dict[str, Any]:
-    jobs, already = create_in(ctx, name, Side.ERP, body.crm_ids)
+def create_in_erp(
+    name: str, body: CreateInErpIn, integration: IntegrationDep
+) -> dict[str, Any]:
+    jobs, already = integration.create_in(name, Side.ERP, body.crm_ids)
     return {"jobs": [shapes.job(j) for j in jobs], "already_coupled": already}

@@ -7,8 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from ...flows.invoices.posted import create_in_crm, invoice_listing
-from ..deps import ContextDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["invoices"])
 
@@ -18,13 +17,13 @@ class CreateIn(BaseModel):
 
 
 @router.get("/invoices", summary="Posted ERP invoices and their CRM invoices")
-def list_invoices(ctx: ContextDep) -> list[dict[str, Any]]:
-    return invoice_listing(ctx)
+def list_invoices(integration: IntegrationDep) -> list[dict[str, Any]]:
+    return integration.posted_invoices()
 
 
 @router.post("/invoices/create-in-crm", summary="Create CRM invoices for posted ERP invoices")
-def create(body: CreateIn, ctx: ContextDep) -> dict[str, Any]:
-    _, results = create_in_crm(ctx, body.numbers)
+def create(body: CreateIn, integration: IntegrationDep) -> dict[str, Any]:
+    _, results = integration.create_invoices_in_crm(body.numbers)
     return {
         "results": [{**r.__dict__, "failed": r.failed} for r in results],
         "failed": sum(r.failed for r in results),

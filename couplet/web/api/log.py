@@ -9,34 +9,35 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, model_validator
 
 from ...engine import shapes
-from ...engine.manual import restore_skipped
-from ..deps import ContextDep, EngineDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["log"])
 
 
 @router.get("/jobs", summary="The synchronization job log, newest first")
 def list_jobs(
-    engine: EngineDep, mapping: str | None = None, limit: int = Query(100, ge=1, le=10_000)
+    integration: IntegrationDep,
+    mapping: str | None = None,
+    limit: int = Query(100, ge=1, le=10_000),
 ) -> list[dict[str, Any]]:
-    return [shapes.job(j) for j in engine.state.jobs(mapping, limit)]
+    return [shapes.job(j) for j in integration.state.jobs(mapping, limit)]
 
 
 @router.get("/errors", summary="Records that failed, newest first")
 def list_errors(
-    engine: EngineDep, job: str | None = None, limit: int = Query(200, ge=1, le=10_000)
+    integration: IntegrationDep, job: str | None = None, limit: int = Query(200, ge=1, le=10_000)
 ) -> list[dict[str, Any]]:
-    return [shapes.error(i, e) for i, e in engine.state.errors(job, limit)]
+    return [shapes.error(i, e) for i, e in integration.state.errors(job, limit)]
 
 
 @router.get("/job-queue", summary="Job queue entries and their schedule")
-def list_queue(engine: EngineDep) -> list[dict[str, Any]]:
-    return [shapes.queue_entry(e) for e in engine.queue.entries()]
+def list_queue(integration: IntegrationDep) -> list[dict[str, Any]]:
+    return [shapes.queue_entry(e) for e in integration.queue.entries()]
 
 
 @router.get("/skipped", summary="Couplings skipped after the same error twice")
-def list_skipped(engine: EngineDep, mapping: str | None = None) -> list[dict[str, Any]]:
-    return [shapes.skipped(c) for c in engine.state.skipped_couplings(mapping)]
+def list_skipped(integration: IntegrationDep, mapping: str | None = None) -> list[dict[str, Any]]:
+    return [shapes.skipped(c) for c in integration.state.skipped_couplings(mapping)]
 
 
 class RestoreIn(BaseModel):
@@ -53,5 +54,5 @@ class RestoreIn(BaseModel):
 
 
 @router.post("/skipped/restore", summary="Put skipped couplings back into synchronization")
-def restore(body: RestoreIn, ctx: ContextDep) -> dict[str, int]:
-    return {"restored": restore_skipped(ctx, None if body.all else body.ids)}
+def restore(body: RestoreIn, integration: IntegrationDep) -> dict[str, int]:
+    return {"restored": integration.restore_skipped(None if body.all else body.ids)}

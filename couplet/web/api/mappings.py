@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from ...engine import catalogue, shapes
-from ..deps import EngineDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["mappings"])
 
@@ -32,23 +32,25 @@ class ResetIn(BaseModel):
 
 
 @router.get("/mappings", summary="The mappings, in catalogue order")
-def list_mappings(engine: EngineDep) -> list[dict[str, Any]]:
-    return [shapes.mapping_summary(m) for m in engine.mappings().values()]
+def list_mappings(integration: IntegrationDep) -> list[dict[str, Any]]:
+    return [shapes.mapping_summary(m) for m in integration.mappings().values()]
 
 
 @router.get("/mappings/{name}", summary="One mapping with its field mappings")
-def get_mapping(name: str, engine: EngineDep) -> dict[str, Any]:
-    return catalogue.to_document(engine.mapping(name))
+def get_mapping(name: str, integration: IntegrationDep) -> dict[str, Any]:
+    return catalogue.to_document(integration.mapping(name))
 
 
 @router.put("/mappings/{name}", summary="Replace one mapping (validated with all the others)")
-def put_mapping(name: str, body: MappingDocument, engine: EngineDep) -> dict[str, Any]:
+def put_mapping(name: str, body: MappingDocument, integration: IntegrationDep) -> dict[str, Any]:
     document = body.model_dump(exclude_none=True)
-    return catalogue.to_document(engine.replace_mapping(name, document))
+    return catalogue.to_document(integration.replace_mapping(name, document))
 
 
 @router.post("/mappings/reset", summary="Restore default mappings (all, or the named ones)")
-def reset_mappings(engine: EngineDep, body: ResetIn | None = None) -> dict[str, list[str]]:
+def reset_mappings(
+    integration: IntegrationDep, body: ResetIn | None = None
+) -> dict[str, list[str]]:
     names = body.names if body and body.names else None
-    done = engine.reset_mappings(names)
+    done = integration.reset_mappings(names)
     return {"reset": names or done}

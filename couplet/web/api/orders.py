@@ -9,11 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ...engine import shapes
-from ...flows.builders.lines import sales_setup
-from ...flows.orders.creation import create_orders, submitted_listing
-from ...flows.orders.notes import run_notes
-from ...flows.orders.status import run_status
-from ..deps import ContextDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["sales orders"])
 
@@ -23,13 +19,13 @@ class CreateIn(BaseModel):
 
 
 @router.get("/orders/submitted", summary="CRM orders submitted and not yet in the ERP")
-def submitted(ctx: ContextDep) -> list[dict[str, Any]]:
-    return submitted_listing(ctx)
+def submitted(integration: IntegrationDep) -> list[dict[str, Any]]:
+    return integration.submitted_orders()
 
 
 @router.post("/orders/create", summary="Create ERP sales orders for submitted CRM orders")
-def create(body: CreateIn, ctx: ContextDep) -> dict[str, Any]:
-    job, results = create_orders(ctx, body.crm_ids, sales_setup(ctx))
+def create(body: CreateIn, integration: IntegrationDep) -> dict[str, Any]:
+    job, results = integration.create_orders(body.crm_ids)
     return {"job": shapes.job(job), "results": [r.__dict__ for r in results]}
 
 
@@ -37,6 +33,6 @@ def create(body: CreateIn, ctx: ContextDep) -> dict[str, Any]:
     "/orders/status",
     summary="Run the order status and notes jobs now (timeline posts, Invoiced, notes)",
 )
-def status(ctx: ContextDep) -> dict[str, Any]:
-    jobs = [run_status(ctx), run_notes(ctx)]
+def status(integration: IntegrationDep) -> dict[str, Any]:
+    jobs = integration.update_order_status()
     return {"jobs": [shapes.job(j) for j in jobs], "failed": sum(j.failed for j in jobs)}

@@ -7,9 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ...flows.builders.lines import sales_setup
-from ...flows.quotes.processing import process_quotes, summary, waiting_quotes
-from ..deps import ContextDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["quotes"])
 
@@ -19,14 +17,13 @@ class ProcessIn(BaseModel):
 
 
 @router.get("/quotes/pending", summary="Active and won CRM quotes waiting for processing")
-def pending(ctx: ContextDep) -> list[dict[str, object]]:
-    return [summary(r) for r in waiting_quotes(ctx)]
+def pending(integration: IntegrationDep) -> list[dict[str, object]]:
+    return integration.waiting_quotes()
 
 
 @router.post("/quotes/process", summary="Process CRM quotes in the ERP (all waiting if none)")
-def process(ctx: ContextDep, body: ProcessIn | None = None) -> dict[str, Any]:
-    ids = (body.crm_ids if body else None) or [r.id for r in waiting_quotes(ctx)]
-    if not ids:
+def process(integration: IntegrationDep, body: ProcessIn | None = None) -> dict[str, Any]:
+    job, results = integration.process_quotes(body.crm_ids if body else None)
+    if job is None:
         return {"job_id": None, "results": [], "failed": 0}
-    job, results = process_quotes(ctx, ids, sales_setup(ctx))
     return {"job_id": job.id, "results": [r.__dict__ for r in results], "failed": job.failed}

@@ -7,8 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ...flows.statistics import update_customers
-from ..deps import ContextDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["statistics"])
 
@@ -21,8 +20,8 @@ class UpdateIn(BaseModel):
     "/statistics/update",
     summary="Update account statistics and invoice status (all coupled customers if none named)",
 )
-def update(ctx: ContextDep, body: UpdateIn | None = None) -> dict[str, Any]:
-    run = update_customers(ctx, (body.customer_numbers or None) if body else None)
+def update(integration: IntegrationDep, body: UpdateIn | None = None) -> dict[str, Any]:
+    run = integration.update_statistics(body.customer_numbers if body else None)
     return {
         "customers": [c.__dict__ for c in run.customers],
         "invoices_changed": run.invoices_changed,

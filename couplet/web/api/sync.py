@@ -14,10 +14,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, model_validator
 
-from ...engine import full_sync, shapes
-from ...engine.errors import MappingError
+from ...engine import shapes
 from ...engine.model import Direction
-from ..deps import ContextDep, EngineDep
+from ..deps import IntegrationDep
 
 router = APIRouter(tags=["synchronization"])
 
@@ -45,11 +44,10 @@ class SyncNowIn(BaseModel):
 
 
 def _queued(
-    engine: EngineDep, response: Response, action: str, params: dict[str, Any], wait: bool
+    integration: IntegrationDep, response: Response, run_id: str, wait: bool
 ) -> dict[str, Any]:
-    run_id = engine.request_run(action, params)
     url = f"/api/v1/jobs/queue/{run_id}"
-    shown = engine.run_now(run_id) if wait else engine.run_status(run_id)
+    shown = integration.run_now(run_id) if wait else integration.run_status(run_id)
     assert shown is not None
     response.status_code = 200 if wait else 202
     if not wait:
@@ -63,37 +61,37 @@ def _queued(
     summary="Queue synchronization of modified records (all mappings if none named)",
 )
 def sync(
-    ctx: ContextDep,
-    engine: EngineDep,
+    integration: IntegrationDep,
     response: Response,
     body: SyncIn | None = None,
     wait: bool = False,
 ) -> dict[str, Any]:
     body = body or SyncIn()
-    for name in body.mappings or ():
-        ctx.mapping(name)  # unknown names are refused now, not in the worker
-    return _queued(engine, response, "sync", body.model_dump(mode="json"), wait)
+    run_id = integration.queue_sync(body.mappings, direction=body.direction, full=body.full)
+    return _queued(integration, response, run_id, wait)
 
 
 @router.post("/mappings/{name}/sync-now", status_code=202, summary="Queue synchronizing records")
 def sync_now(
     name: str,
     body: SyncNowIn,
-    ctx: ContextDep,
-    engine: EngineDep,
+    integration: IntegrationDep,
     response: Response,
     wait: bool = False,
 ) -> dict[str, Any]:
-    mapping = ctx.mapping(name)
-    if body.direction and not mapping.direction.includes(body.direction):
-        raise MappingError(f"Mapping {name} cannot synchronize {body.direction}")
-    params = {"mapping": name, **body.model_dump(mode="json")}
-    return _queued(engine, response, "sync-now", params, wait)
+    run_id = integration.queue_sync_now(
+        name,
+        erp_ids=body.erp_ids,
+        crm_ids=body.crm_ids,
+        direction=body.direction,
+        from_couplings=body.from_couplings,
+    )
+    return _queued(integration, response, run_id, wait)
 
 
 @router.get("/full-sync", summary="The full synchronization review (refreshed)")
-def review(ctx: ContextDep) -> list[dict[str, Any]]:
-    return [shapes.full_sync_line(x) for x in full_sync.review(ctx)]
+def review(integration: IntegrationDep) -> list[dict[str, Any]]:
+    return [shapes.full_sync_line(x) for x in integration.review_full_sync()]
 
 
 @router.post(
@@ -101,13 +99,13 @@ def review(ctx: ContextDep) -> list[dict[str, Any]]:
     status_code=202,
     summary="Queue the full synchronization in dependency waves until done (resumable)",
 )
-def start(ctx: ContextDep, engine: EngineDep, response: Response, wait: bool = False) -> Any:
-    return _queued(engine, response, "full-sync", {}, wait)
+def start(integration: IntegrationDep, response: Response, wait: bool = False) -> Any:
+    return _queued(integration, response, integration.queue_full_sync(), wait)
 
 
 @router.get("/jobs/queue/{run_id}", summary="A queued run: status, progress, job ids, result")
-def run_status(run_id: str, engine: EngineDep) -> dict[str, Any]:
-    shown = engine.run_status(run_id)
+def run_status(run_id: str, integration: IntegrationDep) -> dict[str, Any]:
+    shown = integration.run_status(run_id)
     if shown is None:
         raise HTTPException(404, f"There is no queued run {run_id}.")
     return {**shown, "url": f"/api/v1/jobs/queue/{run_id}"}

@@ -1,5 +1,5 @@
 """What the admin pages' forms do (POST), each answered with a redirect to the page that
-shows the outcome. They call the same engine operations as the REST API and the CLI; a
+shows the outcome. They call the same use cases (`Integration`) as the REST API and the CLI; a
 problem is reported on the page rather than as an error status."""
 
 from __future__ import annotations
@@ -11,12 +11,9 @@ import httpx
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 
-from ...engine.connection import merged
 from ...engine.errors import CoupletError
-from ...engine.manual import restore_skipped, uncouple
-from ...engine.matching import match_and_couple
-from ...wiring import check_connection
-from ..deps import EngineDep
+from ...engine.model import Direction
+from ..deps import IntegrationDep
 from ..errors import message
 from .render import back
 
@@ -38,7 +35,7 @@ def _attempt(path: str, work: Callable[[], str]) -> RedirectResponse:
 
 @router.post("/connection")
 def save_connection(
-    engine: EngineDep,
+    integration: IntegrationDep,
     crm_url: Text,
     crm_client_id: Text,
     erp_url: Text,
@@ -68,16 +65,16 @@ def save_connection(
             "auto_process_quotes": auto_process_quotes,
             "item_availability": item_availability,
         }
-        engine.apply_connection(merged(engine.config.connection(), dict(values), switches))
+        integration.save_connection(values, switches)
         return "Connection saved."
 
     return _attempt("/connection", work)
 
 
 @router.post("/connection/test")
-def test_connection(engine: EngineDep) -> RedirectResponse:
+def test_connection(integration: IntegrationDep) -> RedirectResponse:
     try:
-        checks = check_connection(engine, engine.connection())
+        checks = integration.check_connection()
     except CoupletError as exc:
         return back("/connection", str(exc), ok=False)
     text = "; ".join(f"{c.name}: {'ok' if c.ok else 'FAILED'} ({c.detail})" for c in checks)
@@ -85,9 +82,9 @@ def test_connection(engine: EngineDep) -> RedirectResponse:
 
 
 @router.post("/connection/enable")
-def enable(engine: EngineDep) -> RedirectResponse:
+def enable(integration: IntegrationDep) -> RedirectResponse:
     def work() -> str:
-        _, created = engine.enable()
+        created = integration.enable().created_mappings
         return "Synchronization enabled." + (
             f" Default mappings created: {len(created)}." if created else ""
         )
@@ -95,51 +92,49 @@ def enable(engine: EngineDep) -> RedirectResponse:
     return _attempt("/", work)
 
 
-def _queue(
-    path: str, engine: EngineDep, action: str, params: dict[str, object]
-) -> RedirectResponse:
-    """Queues the run (the worker does it, as for the REST API) and shows its page."""
+def _queue(path: str, queue: Callable[[], str]) -> RedirectResponse:
+    """Queues the run (the worker does it, as for the REST API) and shows its page; what
+    would fail (not enabled, an unknown mapping) is refused on the page at once."""
     try:
-        run_id = engine.request_run(action, params)
-    except (CoupletError, httpx.HTTPError) as exc:
+        run_id = queue()
+    except (CoupletError, httpx.HTTPError, ValueError) as exc:  # ValueError: a bad direction
         return back(path, message(exc), ok=False)
     return back(f"/runs/{run_id}", "Queued: the worker runs it.")
 
 
+def _direction(value: str) -> Direction | None:
+    return Direction(value) if value else None
+
+
 @router.post("/sync")
-def sync_all(engine: EngineDep) -> RedirectResponse:
-    try:
-        engine.context()  # refused now when not set up or not enabled
-    except CoupletError as exc:
-        return back("/", message(exc), ok=False)
-    return _queue("/", engine, "sync", {})
+def sync_all(integration: IntegrationDep) -> RedirectResponse:
+    return _queue("/", integration.queue_sync)
 
 
 @router.post("/mappings/{name}/sync")
-def sync_mapping(name: str, engine: EngineDep, direction: Text = "") -> RedirectResponse:
-    try:
-        engine.context().mapping(name)
-    except CoupletError as exc:
-        return back(f"/mappings/{name}", message(exc), ok=False)
-    return _queue(f"/mappings/{name}", engine, "sync", {"mappings": [name], "direction": direction})
+def sync_mapping(name: str, integration: IntegrationDep, direction: Text = "") -> RedirectResponse:
+    return _queue(
+        f"/mappings/{name}",
+        lambda: integration.queue_sync([name], direction=_direction(direction)),
+    )
 
 
 @router.post("/mappings/{name}/match")
 def match(
-    name: str, engine: EngineDep, fields: Text = "", create_new: Flag = False
+    name: str, integration: IntegrationDep, fields: Text = "", create_new: Flag = False
 ) -> RedirectResponse:
     def work() -> str:
         chosen = [f.strip() for f in fields.split(",") if f.strip()] or None
-        result = match_and_couple(engine.context(), name, fields=chosen, create_new=create_new)
+        result = integration.match(name, fields=chosen, create_new=create_new)
         return f"Coupled {len(result.coupled)}; unmatched {len(result.unmatched)}."
 
     return _attempt(f"/mappings/{name}", work)
 
 
 @router.post("/mappings/{name}/reset")
-def reset(name: str, engine: EngineDep) -> RedirectResponse:
+def reset(name: str, integration: IntegrationDep) -> RedirectResponse:
     def work() -> str:
-        engine.reset_mappings([name])
+        integration.reset_mappings([name])
         return f"{name} restored to its default setup."
 
     return _attempt(f"/mappings/{name}", work)
@@ -148,28 +143,32 @@ def reset(name: str, engine: EngineDep) -> RedirectResponse:
 @router.post("/mappings/{name}/couplings/sync")
 def sync_selected(
     name: str,
-    engine: EngineDep,
+    integration: IntegrationDep,
     erp_ids: Ids = None,
     direction: Text = "",
 ) -> RedirectResponse:
     if not erp_ids:
         return back(f"/mappings/{name}", "Select records to synchronize.")
     # From the couplings list, so skipped couplings are synchronized too.
-    params = {"mapping": name, "erp_ids": erp_ids, "direction": direction, "from_couplings": True}
-    return _queue(f"/mappings/{name}", engine, "sync-now", params)
+    return _queue(
+        f"/mappings/{name}",
+        lambda: integration.queue_sync_now(
+            name, erp_ids=erp_ids, direction=_direction(direction), from_couplings=True
+        ),
+    )
 
 
 @router.post("/mappings/{name}/couplings/delete")
 def uncouple_selected(
     name: str,
-    engine: EngineDep,
+    integration: IntegrationDep,
     erp_ids: Ids = None,
     everything: Flag = False,
 ) -> RedirectResponse:
     def work() -> str:
         if not (erp_ids or everything):
             return "Select records to uncouple."
-        job = uncouple(engine.context(), name, erp_ids=erp_ids or (), everything=everything)
+        job = integration.uncouple(name, erp_ids=erp_ids or (), everything=everything)
         return f"{job.uncoupled} coupling(s) removed."
 
     return _attempt(f"/mappings/{name}", work)
@@ -177,19 +176,19 @@ def uncouple_selected(
 
 @router.post("/skipped/restore")
 def restore(
-    engine: EngineDep,
+    integration: IntegrationDep,
     ids: Ids = None,
     everything: Flag = False,
 ) -> RedirectResponse:
     def work() -> str:
         if not (ids or everything):
             return "Select records to restore."
-        n = restore_skipped(engine.context(), None if everything else ids)
+        n = integration.restore_skipped(None if everything else ids)
         return f"{n} record(s) restored."
 
     return _attempt("/skipped", work)
 
 
 @router.post("/full-sync/start")
-def start_full_sync(engine: EngineDep) -> RedirectResponse:
-    return _queue("/full-sync", engine, "full-sync", {})
+def start_full_sync(integration: IntegrationDep) -> RedirectResponse:
+    return _queue("/full-sync", integration.queue_full_sync)

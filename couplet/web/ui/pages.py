@@ -9,11 +9,11 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ...engine import catalogue, full_sync, shapes
+from ...engine import catalogue, shapes
 from ...engine.errors import ConfigError, CoupletError, UnknownMappingError
 from ...engine.model import Direction, LineStatus, Recommendation, TableMapping
-from ...wiring import Engine
-from ..deps import EngineDep
+from ...operations.integration import Integration
+from ..deps import IntegrationDep
 from ..errors import message
 from .render import page
 
@@ -22,23 +22,23 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
-def _mappings(engine: Engine) -> dict[str, TableMapping]:
+def _mappings(integration: Integration) -> dict[str, TableMapping]:
     """The mappings, or none yet (the dashboard then says how to get them)."""
     try:
-        return engine.mappings()
+        return integration.mappings()
     except ConfigError:
         return {}
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, engine: EngineDep) -> HTMLResponse:
-    mappings = _mappings(engine)
-    queue = {e.name: e for e in engine.queue.entries()}
-    couplings = engine.state.coupling_counts()
-    errors = engine.state.error_counts()
+def dashboard(request: Request, integration: IntegrationDep) -> HTMLResponse:
+    mappings = _mappings(integration)
+    queue = {e.name: e for e in integration.queue.entries()}
+    couplings = integration.state.coupling_counts()
+    errors = integration.state.error_counts()
     rows: list[dict[str, Any]] = []
     for name, m in mappings.items():
-        last = engine.state.jobs(name, 1)
+        last = integration.state.jobs(name, 1)
         rows.append(
             {
                 **shapes.mapping_summary(m),
@@ -52,20 +52,20 @@ def dashboard(request: Request, engine: EngineDep) -> HTMLResponse:
     return page(
         request,
         "dashboard.html",
-        connection=engine.config.connection(),
+        connection=integration.stored_connection(),
         rows=rows,
     )
 
 
 @router.get("/mappings/{name}", response_class=HTMLResponse)
 def mapping(
-    request: Request, name: str, engine: EngineDep, offset: int = Query(0, ge=0)
+    request: Request, name: str, integration: IntegrationDep, offset: int = Query(0, ge=0)
 ) -> HTMLResponse:
     try:
-        m = engine.mapping(name)
+        m = integration.mapping(name)
     except (UnknownMappingError, ConfigError) as exc:
         return page(request, "missing.html", 404, what=str(exc))
-    total, couplings = engine.state.couplings_page(name, offset, PAGE)
+    total, couplings = integration.state.couplings_page(name, offset, PAGE)
     return page(
         request,
         "mapping.html",
@@ -76,7 +76,7 @@ def mapping(
         couplings=couplings,
         offset=offset,
         page_size=PAGE,
-        jobs=engine.state.jobs(name, 10),
+        jobs=integration.state.jobs(name, 10),
     )
 
 
@@ -85,36 +85,36 @@ def _directions(m: TableMapping) -> list[Direction]:
 
 
 @router.get("/jobs", response_class=HTMLResponse)
-def jobs(request: Request, engine: EngineDep, mapping: str | None = None) -> HTMLResponse:
+def jobs(request: Request, integration: IntegrationDep, mapping: str | None = None) -> HTMLResponse:
     return page(
         request,
         "jobs.html",
-        jobs=engine.state.jobs(mapping or None, 200),
-        names=list(_mappings(engine)),
+        jobs=integration.state.jobs(mapping or None, 200),
+        names=list(_mappings(integration)),
         mapping=mapping or "",
     )
 
 
 @router.get("/errors", response_class=HTMLResponse)
-def errors(request: Request, engine: EngineDep, job: str | None = None) -> HTMLResponse:
-    return page(request, "errors.html", errors=engine.state.errors(job or None, 500), job=job)
+def errors(request: Request, integration: IntegrationDep, job: str | None = None) -> HTMLResponse:
+    return page(request, "errors.html", errors=integration.state.errors(job or None, 500), job=job)
 
 
 @router.get("/skipped", response_class=HTMLResponse)
-def skipped(request: Request, engine: EngineDep) -> HTMLResponse:
-    return page(request, "skipped.html", couplings=engine.state.skipped_couplings())
+def skipped(request: Request, integration: IntegrationDep) -> HTMLResponse:
+    return page(request, "skipped.html", couplings=integration.state.skipped_couplings())
 
 
 @router.get("/full-sync", response_class=HTMLResponse)
-def full_sync_review(request: Request, engine: EngineDep) -> HTMLResponse:
+def full_sync_review(request: Request, integration: IntegrationDep) -> HTMLResponse:
     # Opening the review refreshes the recommendations, as the product's page does; when
     # that cannot be done the lines already stored are shown with the reason.
     problem = None
     try:
-        lines = full_sync.review(engine.context())
+        lines = integration.review_full_sync()
     except (CoupletError, httpx.HTTPError) as exc:
         problem = message(exc)
-        lines = engine.state.full_sync_lines()
+        lines = integration.state.full_sync_lines()
     return page(
         request,
         "full_sync.html",
@@ -130,13 +130,13 @@ def full_sync_review(request: Request, engine: EngineDep) -> HTMLResponse:
 
 
 @router.get("/connection", response_class=HTMLResponse)
-def connection(request: Request, engine: EngineDep) -> HTMLResponse:
-    return page(request, "connection.html", connection=engine.config.connection())
+def connection(request: Request, integration: IntegrationDep) -> HTMLResponse:
+    return page(request, "connection.html", connection=integration.stored_connection())
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run(request: Request, run_id: str, engine: EngineDep) -> HTMLResponse:
-    shown = engine.run_status(run_id)
+def run(request: Request, run_id: str, integration: IntegrationDep) -> HTMLResponse:
+    shown = integration.run_status(run_id)
     if shown is None:
         return page(request, "missing.html", 404, what=f"There is no queued run {run_id}.")
     return page(request, "run.html", run=shown)

@@ -1,0 +1,183 @@
+"""Running job queue entries: what the worker does with each kind of entry, the runs people
+queue (synchronize, synchronize now, full synchronization), and waking resting jobs."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine import runs
+from ..engine.context import Context
+from ..engine.errors import ConfigError, MappingError
+from ..engine.model import Direction
+from ..engine.runner import RunOptions, synchronize
+from ..engine.schedule import JobEntry, JobStatus, RunOutcome, wake
+from ..engine.wake import has_work
+from ..flows.flow import Flow
+from ..flows.registry import FLOWS
+from ..jobs.worker import Worker
+from .context import context
+from .parts import Parts
+
+MAPPING_KIND = "mapping"
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """How the worker runs entries of one kind, and how it tells that a resting one has work."""
+
+    run: Callable[[Context, JobEntry], RunOutcome]
+    has_work: Callable[[Context, JobEntry], bool]
+
+
+def _ids(raw: object) -> tuple[str, ...] | None:
+    return tuple(str(i) for i in raw) if isinstance(raw, list | tuple) else None
+
+
+def _run_mapping(ctx: Context, entry: JobEntry) -> RunOutcome:
+    """A recurring entry runs its mapping; a one-off one runs the mapping its payload
+    names, for its rows."""
+    payload = dict(entry.payload)
+    name = str(payload.get("mapping", entry.name))
+    options = None
+    if entry.one_off:
+        direction = payload.get("direction")
+        options = RunOptions(
+            direction=Direction(str(direction)) if direction else None,
+            force_modify=bool(payload.get("force_modify", False)),
+            erp_ids=_ids(payload.get("erp_ids")),
+            crm_ids=_ids(payload.get("crm_ids")),
+        )
+    jobs = synchronize(ctx, name, options)
+    return RunOutcome(idle=all(j.idle for j in jobs))
+
+
+def _mapping_has_work(ctx: Context, entry: JobEntry) -> bool:
+    return entry.name in ctx.mappings and has_work(ctx, entry.name)
+
+
+def _flow_kind(flow: Flow) -> JobKind:
+    def run(ctx: Context, entry: JobEntry) -> RunOutcome:
+        job = flow.run(ctx)
+        return RunOutcome(idle=job is None or job.idle)
+
+    return JobKind(run=run, has_work=lambda ctx, entry: flow.has_work(ctx))
+
+
+KINDS: Mapping[str, JobKind] = {
+    runs.KIND: JobKind(run=runs.perform, has_work=lambda ctx, entry: False),
+    MAPPING_KIND: JobKind(run=_run_mapping, has_work=_mapping_has_work),
+    **{flow.kind: _flow_kind(flow) for flow in FLOWS},
+}
+
+
+def run_entry(parts: Parts, entry: JobEntry) -> RunOutcome:
+    """What the worker does with a job queue entry."""
+    kind = KINDS.get(entry.kind)
+    if kind is None:
+        raise ConfigError(f"No runner for jobs of kind '{entry.kind}'.")
+    return kind.run(context(parts), entry)
+
+
+def wake_changed(parts: Parts) -> list[str]:
+    """Wakes the resting jobs that have work: mappings whose data changed on either side,
+    flow jobs with something to do (e.g. submitted orders waiting)."""
+    sleeping = [e for e in parts.queue.entries() if e.status is JobStatus.ON_HOLD_INACTIVITY]
+    if not sleeping:
+        return []
+    ctx = context(parts)
+    woken: list[str] = []
+    for entry in sleeping:
+        kind = KINDS.get(entry.kind)
+        if kind is not None and kind.has_work(ctx, entry):
+            parts.queue.upsert(wake(entry, parts.clock()))
+            woken.append(entry.name)
+    return woken
+
+
+def request(parts: Parts, action: str, params: Mapping[str, Any]) -> str:
+    """Queues a run as it is (see engine.runs); returns its id for polling. People's
+    requests go through the `queue_*` functions, which refuse at once what would fail."""
+    run_id = uuid.uuid4().hex[:12]
+    runs.request(parts.queue, parts.state, run_id, action, params, parts.clock())
+    return run_id
+
+
+def _value(direction: Direction | None) -> str | None:
+    return direction.value if direction else None
+
+
+def queue_sync(
+    parts: Parts,
+    mappings: Sequence[str] | None = None,
+    *,
+    direction: Direction | None = None,
+    full: bool = False,
+) -> str:
+    """Queues synchronizing modified records of these mappings (all when none). Refused
+    now, not in the worker, when not enabled or a mapping is unknown."""
+    ctx = context(parts)
+    for name in mappings or ():
+        ctx.mapping(name)
+    params = {"mappings": list(mappings) if mappings else None, "direction": _value(direction)}
+    return request(parts, "sync", {**params, "full": full})
+
+
+def queue_sync_now(
+    parts: Parts,
+    mapping: str,
+    *,
+    erp_ids: Sequence[str] = (),
+    crm_ids: Sequence[str] = (),
+    direction: Direction | None = None,
+    from_couplings: bool = False,
+) -> str:
+    """Queues synchronizing these records of a mapping now; records chosen from the
+    couplings list (`from_couplings`) are synchronized even when skipped."""
+    found = context(parts).mapping(mapping)
+    if direction and not found.direction.includes(direction):
+        raise MappingError(f"Mapping {mapping} cannot synchronize {direction}")
+    params = {
+        "mapping": mapping,
+        "erp_ids": list(erp_ids),
+        "crm_ids": list(crm_ids),
+        "direction": _value(direction),
+        "from_couplings": from_couplings,
+    }
+    return request(parts, "sync-now", params)
+
+
+def queue_full_sync(parts: Parts) -> str:
+    """Queues the full synchronization (refused now when not enabled)."""
+    context(parts)
+    return request(parts, "full-sync", {})
+
+
+def status(parts: Parts, run_id: str) -> dict[str, Any] | None:
+    return runs.status(parts.queue, parts.state, run_id)
+
+
+def run_now(
+    parts: Parts,
+    worker: Worker,
+    run_id: str,
+    timeout: float = 3600.0,
+    pause: Callable[[float], object] | None = None,
+) -> dict[str, Any] | None:
+    """Runs a queued run in this process (`?wait=true`) and returns how it went. When
+    another worker took it first, this waits for that worker: the queue lives in a shared
+    database with no notification across processes, so it looks again, less and less
+    often (from 50 ms up to 2 s), until the run is over or the timeout passes."""
+    worker.run_named(runs.entry_name(run_id))
+    shown = status(parts, run_id)
+    wait = pause if pause is not None else threading.Event().wait
+    delay, waited = 0.05, 0.0
+    while shown is not None and shown["status"] == "running" and waited < timeout:
+        wait(delay)
+        waited += delay
+        delay = min(delay * 2, 2.0)
+        shown = status(parts, run_id)
+    return shown
