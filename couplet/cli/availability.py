@@ -1,4 +1,4 @@
-"""`couplet availability`: the ERP's stock on the CRM's products (integration-behaviour.md §8)."""
+"""`couplet availability`: the ERP's stock on the CRM's products (docs/behaviour.md §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Item availability (integration-behaviour.md §8): the ERP's stock on the CRM's products.
+"""Item availability (docs/behaviour.md §8): the ERP's stock on the CRM's products.
 
 The current mechanism of Business Central's "Item Availability" job: every 30 minutes the
 items with item ledger activity since the last run that are coupled and not skipped are

@@ -1,4 +1,4 @@
-"""The CRM statistics job (integration-behaviour.md §7.2): account statistics and the payment
+"""The CRM statistics job (docs/behaviour.md §7.2): account statistics and the payment
 status of CRM invoices.
 
 Part 1 writes each coupled customer's figures from the ERP's `customerStatistics` into the

@@ -1,4 +1,4 @@
-"""Transformation rules (§4.3 of the inventory), mapping validation (§0.1/§0.2), and the
+"""Transformation rules (docs/behaviour.md §11.1), mapping validation (§0.1/§0.2), and the
 in-memory ports the engine tests stand on."""
 
 from __future__ import annotations

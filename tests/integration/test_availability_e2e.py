@@ -1,4 +1,4 @@
-"""End to end over HTTP: the item availability job (integration-behaviour.md §8) pushes the
+"""End to end over HTTP: the item availability job (docs/behaviour.md §8) pushes the
 ERP inventory of coupled items with new ledger activity to the CRM products, negative stock
 as 0, through the CLI, the REST API and the scheduled job."""
 

@@ -1,5 +1,5 @@
 """Posted ERP invoices become CRM invoices with lines, totals, order link and payment status
-(integration-behaviour.md §7.1), driven through the command line and the REST API."""
+(docs/behaviour.md §7.1), driven through the command line and the REST API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The CRM statistics job (integration-behaviour.md §7.2): account statistics from the ERP's
+"""The CRM statistics job (docs/behaviour.md §7.2): account statistics from the ERP's
 customer statistics, and invoice payment status following payments and their undoing."""
 
 from __future__ import annotations

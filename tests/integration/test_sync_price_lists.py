@@ -1,4 +1,4 @@
-"""End to end over HTTP: price lists (integration-behaviour.md §1.2 PLHEADER-PRICE,
+"""End to end over HTTP: price lists (docs/behaviour.md §1.2 PLHEADER-PRICE,
 PLLINE-PRODPRICE) - state from status, a fixed currency, lines following their list,
 existing CRM prices coupled instead of duplicated, resource prices - and currencies with the
 ERP's exchange rate and precision (CURRENCY)."""

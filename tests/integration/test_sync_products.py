@@ -1,4 +1,4 @@
-"""End to end over HTTP: items and resources as CRM products (integration-behaviour.md §1.2
+"""End to end over HTTP: items and resources as CRM products (docs/behaviour.md §1.2
 ITEM-PRODUCT, RESOURCE-PRODUCT): the default unit and unit group from the base unit,
 blocked <-> retired both ways, no negative price or stock; and units added after the full
 synchronization reaching the CRM by scheduled runs, their price lines after them."""

@@ -1,4 +1,4 @@
-"""OData JSON `$batch` (the format Business Central uses; protocols.md §B7).
+"""OData JSON `$batch` (the format Business Central uses; docs/protocols.md §B7).
 
 Body: `{"requests": [{"id", "method", "url", "headers"?, "body"?, "dependsOn"?}]}`;
 answer: `{"responses": [{"id", "status", "headers", "body"}]}`. All requests run in the

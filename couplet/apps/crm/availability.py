@@ -1,6 +1,6 @@
 """`nav_GetItemAvailability`: a CRM user asks the ERP how much of a product is available.
 
-The integration solution's custom API (integration-behaviour.md §8): only users with the
+The integration solution's custom API (docs/behaviour.md §8): only users with the
 Product Availability User role (or System Administrators) may call it. The CRM reads the
 ERP's availability endpoint and the read-only credential the integration stored in the
 "BC Connection" entity (`nav_connection`), signs in to the ERP with OAuth client

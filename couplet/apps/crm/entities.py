@@ -1,7 +1,7 @@
 """The CRM's tables: Dynamics 365 Sales entities with the attributes the integration uses.
 
 Logical names, choice values and state/status codes follow Dataverse (see
-shared/spec/protocols.md §A3 and integration-behaviour.md §1.2, §5-§7).
+docs/protocols.md §A3 and docs/behaviour.md §1.2, §5-§7).
 """
 
 from __future__ import annotations

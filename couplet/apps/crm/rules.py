@@ -1,4 +1,4 @@
-"""The CRM's server-side rules, run by every write (integration-behaviour.md §9, §5-§7).
+"""The CRM's server-side rules, run by every write (docs/behaviour.md §9, §5-§7).
 
 Derived names, owners, document numbers, state/status validation, which documents may be
 edited in which state, pricing of lines and headers, unit groups' base units and the

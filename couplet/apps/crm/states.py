@@ -1,6 +1,6 @@
 """State and status codes: defaults, valid pairs and allowed transitions per table.
 
-The values are Dataverse's (protocols.md §A3). Transitions that Dataverse only allows
+The values are Dataverse's (docs/protocols.md §A3). Transitions that Dataverse only allows
 through a message (winning or closing a quote) are refused on a plain PATCH and done by the
 actions in `actions.py`.
 """

@@ -1,4 +1,4 @@
-"""Pricing arithmetic of quote, order and invoice lines and headers (integration-behaviour §9).
+"""Pricing arithmetic of quote, order and invoice lines and headers (docs/behaviour.md §9).
 
 line:   baseamount = (priceperunit - volumediscountamount) x quantity
         extendedamount = baseamount - manualdiscountamount + tax

@@ -1,4 +1,4 @@
-"""Bound actions: `POST …/<set>({id})/Microsoft.NAV.<action>` (protocols.md §B4).
+"""Bound actions: `POST …/<set>({id})/Microsoft.NAV.<action>` (docs/protocols.md §B4).
 
 Standard v2.0 actions answer 204 without a body, as Business Central does; where an action
 creates a document the new one is named in the `Location` header. The custom group adds

@@ -210,7 +210,7 @@ def _account_before_delete(tx: Tx, row: Row) -> None:
 
 
 def _sales_setup(tx: Tx, old: Row, changes: Row) -> None:
-    """The write-in product and the freight account must exist (integration §5.2)."""
+    """The write-in product and the freight account must exist (docs/behaviour.md §5.2)."""
     merged = {**old, **changes}
     number = merged.get("writeInProductNumber")
     if "writeInProductNumber" in changes or "writeInProductType" in changes:

@@ -1,5 +1,5 @@
 """The Business Central API v2.0 dialect: opaque ETags, blank values instead of nulls,
-context URLs under the company, and BC's error body with a correlation id (protocols.md
+context URLs under the company, and BC's error body with a correlation id (docs/protocols.md
 §B5, §B12)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Sales document headers (quotes, orders, invoices): defaults from the customer, what may
 change in which status, and totals recomputed from the lines on every change.
 
-Status follows the API enums (DESIGN.md contract details): an open quote or order is
+Status follows the API enums (docs/protocols.md, contract details): an open quote or order is
 "Draft", a released one "Open"; a draft invoice is "Draft", a posted one "Open" until paid
 ("Paid") or cancelled ("Canceled").
 """

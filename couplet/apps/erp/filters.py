@@ -1,5 +1,5 @@
 """The v2.0 `$filter` restriction: `or` may only combine conditions on one field
-(protocols.md §B6: "The 'OR' operator is not supported on distinct fields on an OData
+(docs/protocols.md §B6: "The 'OR' operator is not supported on distinct fields on an OData
 filter.")."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Customer payment journals: payment lines are entered under a journal and become
 customer ledger entries when the journal is posted (`…/customerPaymentJournals({id})/
-Microsoft.NAV.post`, DESIGN.md contract details). A line with `appliesToInvoiceId` (or
+Microsoft.NAV.post`, docs/protocols.md, contract details). A line with `appliesToInvoiceId` (or
 `appliesToInvoiceNumber`) is applied to that posted invoice, partially or fully.
 
 A payment always lowers the customer's balance by the line's amount: the amount may be

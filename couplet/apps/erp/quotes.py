@@ -3,7 +3,7 @@
 Archiving copies the quote and its lines into `salesQuoteArchives` with the next version
 number for that quote number. Making an order creates an order that carries the quote's
 number (`quoteNumber`), header fields and lines, archives the quote and deletes it - as
-Business Central does (integration-behaviour.md §6).
+Business Central does (docs/behaviour.md §6).
 """
 
 from __future__ import annotations

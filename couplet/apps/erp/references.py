@@ -1,6 +1,6 @@
 """Id/code pairs: a client may name a referenced record by its id or by its code/number;
 the server fills in the other, as Business Central's API pages do. An unknown id or code is
-a 400 naming the field (DESIGN.md contract details)."""
+a 400 naming the field (docs/protocols.md, contract details)."""
 
 from __future__ import annotations
 

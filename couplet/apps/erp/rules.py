@@ -60,7 +60,7 @@ class ErpRules:
             values["number"] = next_code(tx, company, table.number_series)
         if entity.name == "salesperson" and not values.get("code") and company:
             # Salespeople created from CRM users get "SP NO. 00001", "SP NO. 00002", ... as
-            # Business Central's integration numbers them (integration-behaviour §1.2).
+            # Business Central's integration numbers them (docs/behaviour.md §1.2).
             values["code"] = next_code(tx, company, "SP")
         hooks = HOOKS.get(entity.name)
         if hooks and hooks.before_insert:

@@ -1,6 +1,6 @@
 """Customer statistics and item availability: summaries the integration reads.
 
-`customerStatistics` (one row per customer, LCY; integration-behaviour.md §7.2):
+`customerStatistics` (one row per customer, LCY; docs/behaviour.md §7.2):
   balance             sum of the customer's remaining ledger amounts
   outstandingOrders   amount incl. tax of order quantities not yet shipped
   shippedNotInvoiced  amount incl. tax of shipped, not yet invoiced order quantities

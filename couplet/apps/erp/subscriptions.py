@@ -1,4 +1,4 @@
-"""Webhook subscriptions: `/api/v2.0/subscriptions` and the notifier (protocols.md §B8).
+"""Webhook subscriptions: `/api/v2.0/subscriptions` and the notifier (docs/protocols.md §B8).
 
 Registering (POST) and renewing (PATCH, `If-Match` required) both run the handshake: the
 notification URL is called with `?validationToken=…` and must answer 200 with the token.

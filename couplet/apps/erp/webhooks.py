@@ -1,6 +1,6 @@
 """Webhook change capture: which changes a subscription may hear about.
 
-Every committed change to a resource Business Central offers webhooks for (protocols.md
+Every committed change to a resource Business Central offers webhooks for (docs/protocols.md
 §B8) is written to an outbox table in the same transaction, so a rolled-back change is
 never notified. A change to a document line counts as an update of its header; contacts
 and customer payments are not offered, as in BC.

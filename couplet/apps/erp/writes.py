@@ -1,4 +1,4 @@
-"""Create, update and delete the Business Central way (protocols.md §B5, §B6).
+"""Create, update and delete the Business Central way (docs/protocols.md §B5, §B6).
 
 POST answers 201 with the entity (deep insert: lines nested in the body are created with
 the header); PATCH needs `If-Match` (428 without, 412 when stale) and answers 200 with the

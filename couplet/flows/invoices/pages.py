@@ -1,4 +1,4 @@
-"""Posted ERP sales invoices become CRM invoices (integration-behaviour.md §7.1).
+"""Posted ERP sales invoices become CRM invoices (docs/behaviour.md §7.1).
 
 The runner hands every page of the posted-invoice mapping to `invoice_page` instead of its generic
 page step, so one path serves "create in CRM", full synchronization and the scheduled job:

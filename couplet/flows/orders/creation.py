@@ -1,4 +1,4 @@
-"""Submitted CRM sales orders become ERP sales orders (integration-behaviour.md §5.2).
+"""Submitted CRM sales orders become ERP sales orders (docs/behaviour.md §5.2).
 
 Each order is handled on its own: one that fails stays submitted and unmarked, so the next
 run (or a person) tries it again; one already handled is recognised by its coupling and

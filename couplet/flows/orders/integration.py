@@ -1,4 +1,4 @@
-"""Switching sales order integration on and off (integration-behaviour.md §5.1).
+"""Switching sales order integration on and off (docs/behaviour.md §5.1).
 
 Switched on, the CRM organization's flag lets Sales users submit orders to the back office;
 switched off, the flag is cleared. It cannot be switched off while submitted orders wait

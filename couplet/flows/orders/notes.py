@@ -1,4 +1,4 @@
-"""The sales order notes job (integration-behaviour.md §5.3 "Notes"; §1.4, every 5 minutes):
+"""The sales order notes job (docs/behaviour.md §5.3 "Notes"; §1.4, every 5 minutes):
 notes on coupled orders go both ways.
 
 CRM annotations on the order that are plain notes (no attachment) become ERP notes on the

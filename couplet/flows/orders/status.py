@@ -1,4 +1,4 @@
-"""The sales order status job (integration-behaviour.md §5.3; §1.4 "Sales Order Status",
+"""The sales order status job (docs/behaviour.md §5.3; §1.4 "Sales Order Status",
 every 7 minutes): what happens to coupled orders in the ERP shows in the CRM.
 
 - Timeline posts on the CRM order when the ERP order is released, for each shipment and

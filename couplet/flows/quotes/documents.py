@@ -23,9 +23,9 @@ from ..builders.headers import QUOTE, document_header
 from ..builders.lines import SalesSetup, document_lines, freight_lines
 from .link import MAPPING, archive_quote
 
-ACTIVE, WON, CLOSED = 1, 2, 3  # CRM quote states (protocols.md §A3)
+ACTIVE, WON, CLOSED = 1, 2, 3  # CRM quote states (docs/protocols.md §A3)
 REVISED = 7  # the status of a closed quote replaced by a revision
-RELEASED = "Open"  # a released ERP document's status (DESIGN.md contract details)
+RELEASED = "Open"  # a released ERP document's status (docs/protocols.md, contract details)
 _DONE = {"release": "released", "reopen": "reopened"}
 
 

@@ -1,4 +1,4 @@
-"""CRM quotes processed in the ERP (integration-behaviour.md §6).
+"""CRM quotes processed in the ERP (docs/behaviour.md §6).
 
 Active and won CRM quotes are processed, each on its own: one that fails is logged and
 tried again on the next run, the others go on. An active quote gets its ERP sales quote

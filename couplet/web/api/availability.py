@@ -1,4 +1,4 @@
-"""`/api/v1/availability`: the item availability job run now (integration-behaviour.md §8)."""
+"""`/api/v1/availability`: the item availability job run now (docs/behaviour.md §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Invoice lines and the invoice's state (integration-behaviour.md §9): the server computes
+"""Invoice lines and the invoice's state (docs/behaviour.md §9): the server computes
 line amounts itself, and a paid invoice takes no new lines until it is reactivated."""
 
 from __future__ import annotations

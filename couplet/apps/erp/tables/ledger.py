@@ -1,5 +1,5 @@
 """Ledgers, journals, setup and computed views: what posting writes and what the
-integration reads back (inventory, balances, statistics) - issue 3, DESIGN contract details."""
+integration reads back (inventory, balances, statistics); docs/protocols.md, contract details."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Master data: companies, parties (customers, contacts, salespeople), codes and terms,
-the catalogue (items, resources, units) and prices - protocols.md §B2, issue 3."""
+the catalogue (items, resources, units) and prices (docs/protocols.md §B2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Sales documents: quotes, orders, invoices (draft and posted), posted shipments and quote
-archives, each a header with lines - protocols.md §B2, integration-behaviour.md §5-§7."""
+archives, each a header with lines - docs/protocols.md §B2, docs/behaviour.md §5-§7."""
 
 from __future__ import annotations
 
