@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated
 
@@ -105,13 +104,11 @@ def import_(
     """Replace the mappings with the file's, after checking every rule."""
     try:
         text = file.read_text("utf-8")
-        data = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise typer.BadParameter(f"cannot read {file}: {exc}") from None
-    documents = data.get("mapping") if isinstance(data, dict) else None
-    if not isinstance(documents, list):
-        raise typer.BadParameter(f"{file} has no list of 'mapping' documents")
     with integration_session(database_url) as integration:
+        # The schema check names the file and the key's line (TOML) or path (JSON).
+        documents = catalogue.read_documents(text, str(file), is_toml=file.suffix == ".toml")
         loaded = integration.import_mappings(documents)
     console.print(f"Imported {len(loaded)} mappings.")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from couplet.cli.main import app
+from couplet.engine import catalogue
 from tests.cli.conftest import ARGS
 
 runner = CliRunner()
@@ -63,3 +64,35 @@ def test_export_edit_import_and_reset(engine_db: str, tmp_path: Path) -> None:
     assert shown["update_conflict"] == "none"
     unknown = runner.invoke(app, ["mappings", "reset", "NOPE", "--database-url", engine_db])
     assert unknown.exit_code == 2 and "No default mapping named NOPE" in unknown.output
+
+
+def test_import_names_the_file_and_where_a_bad_key_is(engine_db: str, tmp_path: Path) -> None:
+    _run("setup", *ARGS, "--enable", "--database-url", engine_db)
+    exported = tmp_path / "mappings.json"
+    _run("mappings", "export", str(exported), "--database-url", engine_db)
+    data = json.loads(exported.read_text())
+    at = next(i for i, m in enumerate(data["mapping"]) if m["name"] == "CUSTOMER")
+    data["mapping"][at]["synch_only_coupled"] = True  # a typo of a real key
+    typo = tmp_path / "typo.json"
+    typo.write_text(json.dumps(data))
+    bad = runner.invoke(app, ["mappings", "import", str(typo), "--database-url", engine_db])
+    flat = " ".join(bad.output.split())
+    assert bad.exit_code == 2 and "typo.json" in flat and f"mapping[{at}]" in flat, flat
+    assert "synch_only_coupled" in flat
+    # TOML: a quoted boolean is refused with its line.
+    defaults = Path(catalogue.__file__).parent.parent / "defaults" / "10_master_data.toml"
+    lines = defaults.read_text().splitlines()
+    first = next(n for n, text in enumerate(lines) if text.startswith("name = "))
+    lines.insert(first + 1, 'synch_only_coupled_records = "false"')
+    quoted = tmp_path / "quoted.toml"
+    quoted.write_text("\n".join(lines) + "\n")
+    bad = runner.invoke(app, ["mappings", "import", str(quoted), "--database-url", engine_db])
+    flat = " ".join(bad.output.split())
+    assert bad.exit_code == 2 and "quoted.toml" in flat and f"line {first + 2}" in flat, flat
+    # An empty list would delete every mapping: refused.
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({"mapping": []}))
+    refused = runner.invoke(app, ["mappings", "import", str(empty), "--database-url", engine_db])
+    assert refused.exit_code == 2 and "empty.json" in refused.output
+    listed = json.loads(_run("mappings", "list", "--json", "--database-url", engine_db))
+    assert any(m["name"] == "CUSTOMER" for m in listed)
