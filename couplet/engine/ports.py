@@ -150,6 +150,11 @@ class StatePort(Protocol):
     def job_errors(self, job_id: str) -> list[JobError]: ...
 
     # full synchronization review
+    def rename_mapping(self, old: str, new: str) -> None:
+        """Moves what is kept under a mapping's name (couplings, watermarks, job log, errors,
+        its full-sync line) to its new name, so a renamed mapping keeps its records."""
+        ...
+
     def full_sync_lines(self) -> list[FullSyncLine]: ...
 
     def save_full_sync_lines(self, lines: Sequence[FullSyncLine]) -> None:

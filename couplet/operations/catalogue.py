@@ -51,11 +51,36 @@ def replace_all(parts: Parts, documents: Sequence[Mapping[str, Any]]) -> dict[st
     except (TypeError, ValueError, AttributeError) as exc:
         # Wrong shapes inside a document (e.g. an unknown job setting) are input errors.
         raise MappingError(f"The mapping document is not valid: {exc}") from None
+    stored = parts.config.mapping_documents()
+    before = catalogue.load(stored) if stored else {}
     parts.config.save_mapping_documents(
         [catalogue.to_document(m) for m in loaded.values()], parts.clock()
     )
+    for old, new in renamed(before, loaded).items():
+        parts.state.rename_mapping(old, new)
+    for gone in before.keys() - loaded.keys():
+        parts.queue.delete(gone)
     schedule_mappings(parts, list(loaded))
     return loaded
+
+
+def renamed(
+    before: Mapping[str, TableMapping], after: Mapping[str, TableMapping]
+) -> dict[str, str]:
+    """Old name -> new name of the mappings an import renamed: a mapping that is gone and a
+    new one that plays its role (and pairs the same tables). Their couplings and watermarks
+    follow the new name; without that, a rename would forget every coupled record and the
+    next full synchronization would create them all again."""
+    new_by_role = {
+        (m.role, m.erp_table, m.crm_table): m.name
+        for name, m in after.items()
+        if name not in before and m.role is not None
+    }
+    return {
+        name: new_by_role[key]
+        for name, m in before.items()
+        if name not in after and (key := (m.role, m.erp_table, m.crm_table)) in new_by_role
+    }
 
 
 def replace_one(parts: Parts, name: str, document: Mapping[str, Any]) -> TableMapping:

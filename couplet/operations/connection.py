@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ..connectors.sign_in import Check
+from ..engine import catalogue as engine_catalogue
 from ..engine.connection import Connection, Features, merged
 from ..engine.errors import ConfigError
 from ..flows.orders import integration as order_integration
@@ -81,15 +82,18 @@ def check(parts: Parts) -> list[Check]:
 
 def _switch_order_integration(parts: Parts, features: Features, on: bool) -> None:
     order_integration.set_crm_flag(parts.systems.crm(connection(parts)), on)
-    # The mappings sales order integration brings (SALESORDER-ORDER in the defaults).
-    names = sorted(
-        catalogue.default_names(replace(features, sales_order_integration=True))
-        - catalogue.default_names(replace(features, sales_order_integration=False))
-    )
+    # The mappings sales order integration brings (SALESORDER-ORDER in the defaults), known
+    # by their roles: a person may have renamed them.
+    without = catalogue.default_names(replace(features, sales_order_integration=False))
+    brought = {
+        d["name"]: d.get("role")
+        for d in engine_catalogue.default_documents(replace(features, sales_order_integration=True))
+        if d["name"] not in without
+    }
+    present = {d.get("role"): d["name"] for d in parts.config.mapping_documents()}
     if on:
-        present = {d["name"] for d in parts.config.mapping_documents()}
-        missing = [n for n in names if n not in present]
+        missing = [name for name, role in brought.items() if role not in present]
         if missing:
             catalogue.reset(parts, missing)
     else:
-        catalogue.remove(parts, names)
+        catalogue.remove(parts, [present[r] for r in brought.values() if r in present])

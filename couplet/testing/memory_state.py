@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from couplet.engine.model import (
     Coupling,
@@ -20,6 +21,8 @@ from couplet.engine.model import (
     Side,
     Watermarks,
 )
+
+_Named = TypeVar("_Named", Coupling, JobLog, JobError)
 
 
 @dataclass
@@ -133,6 +136,18 @@ class MemoryStatePort:
     def save_full_sync_lines(self, lines: Sequence[FullSyncLine]) -> None:
         for line in lines:
             self.lines[line.name] = line
+
+    def rename_mapping(self, old: str, new: str) -> None:
+        def moved(value: _Named) -> _Named:
+            return dataclasses.replace(value, mapping=new) if value.mapping == old else value
+
+        self.couplings = {k: moved(c) for k, c in self.couplings.items()}
+        if old in self.marks:
+            self.marks[new] = self.marks.pop(old)
+        self.job_log = {k: moved(j) for k, j in self.job_log.items()}
+        self.errors = [moved(e) for e in self.errors]
+        if old in self.lines:
+            self.lines[new] = dataclasses.replace(self.lines.pop(old), name=new)
 
     def delete_full_sync_lines(self, names: Sequence[str]) -> None:
         for name in names:

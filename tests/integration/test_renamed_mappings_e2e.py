@@ -63,3 +63,34 @@ def test_lead_to_cash_with_renamed_mappings(systems: Systems, tmp_path: Path) ->
         assert lines["KUNDEN"].status.value == "finished"
     finally:
         engine.close()
+
+
+def test_a_rename_keeps_what_the_mapping_coupled(systems: Systems, tmp_path: Path) -> None:
+    """Renamed after records were coupled: the couplings, watermarks and job queue entry
+    follow the new name, so the next full synchronization finds every record coupled and
+    creates nothing again."""
+    systems.erp.create("customers", {"displayName": "Trey Research"})
+    systems.crm.create("accounts", {"name": "Fourth Coffee", "customertypecode": 3})
+    cli(systems, "setup", *SETUP, "--enable")
+    cli(systems, "full-sync", "--start", "--json")
+    accounts, customers = _accounts(systems), len(systems.erp.rows("customers"))
+
+    _rename_by_export_and_import(systems, tmp_path)
+    engine = systems.engine()
+    try:
+        kept = [c for page in engine.state.all_couplings("KUNDEN") for c in page]
+        assert len(kept) == 2
+        assert not [c for page in engine.state.all_couplings("CUSTOMER") for c in page]
+        queued = {e.name for e in engine.queue.entries()}
+        assert "KUNDEN" in queued and "CUSTOMER" not in queued
+    finally:
+        engine.close()
+
+    # A second full synchronization, now under the new name, matches nothing anew.
+    cli(systems, "full-sync", "--start", "--json")
+    assert _accounts(systems) == accounts == 2
+    assert len(systems.erp.rows("customers")) == customers
+
+
+def _accounts(systems: Systems) -> int:
+    return len(systems.crm.get("accounts?$select=name").json()["value"])
