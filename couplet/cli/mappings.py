@@ -98,7 +98,9 @@ def export(
 
 @mappings_app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="JSON or TOML file with [[mapping]]s")],
+    file: Annotated[
+        Path, typer.Argument(help="JSON or TOML file of mapping documents (as `export` writes)")
+    ],
     database_url: DbUrl = None,
 ) -> None:
     """Replace the mappings with the file's, after checking every rule."""
