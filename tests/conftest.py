@@ -7,12 +7,14 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests.helpers import CrmClient, ErpClient, crm_client, erp_client
+from tests.templates import SCHEMAS, postgres_templates, sqlite_templates
 
 POSTGRES_URL = os.environ.get("COUPLET_TEST_POSTGRES_URL")
 
@@ -22,30 +24,54 @@ def _backends() -> list[object]:
     return ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, *marks])]
 
 
+@cache
+def _admin() -> sa.Engine:
+    """One connection pool per process to the server's maintenance database."""
+    assert POSTGRES_URL
+    return sa.create_engine(
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+
+
 @contextmanager
 def fresh_databases(backend: str, directory: Path, names: list[str]) -> Iterator[list[str]]:
-    """One fresh, empty database per name on `backend` ("sqlite" or "postgres"), dropped
-    afterwards. Tests that run several services (CRM, ERP, engine) need one each."""
+    """One fresh database per name on `backend` ("sqlite" or "postgres"), dropped
+    afterwards. Tests that run several services (CRM, ERP, engine) need one each.
+
+    A name that is a schema of `tests.templates.SCHEMAS` ("crm", "erp", "engine") starts as
+    a copy of that schema's template; any other name starts empty."""
     if backend == "sqlite":
+        for name in names:
+            if name in SCHEMAS:
+                sqlite_templates.copy(name, directory / f"{name}.db")
         yield [f"sqlite:///{directory}/{name}.db" for name in names]
         return
     assert POSTGRES_URL
-    admin = sa.create_engine(
-        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    created = [f"couplet_{uuid.uuid4().hex[:12]}" for _ in names]
     base = POSTGRES_URL.rsplit("/", 1)[0]
+    created: list[str] = []
     try:
-        with admin.connect() as conn:
-            for db in created:
-                conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
+        with _admin().connect() as conn:
+            for name in names:
+                db = f"couplet_{uuid.uuid4().hex[:12]}"
+                postgres_templates.create(conn, base, name if name in SCHEMAS else None, db)
+                created.append(db)
         yield [f"{base}/{db}" for db in created]
     finally:
         sa.orm.close_all_sessions()
-        with admin.connect() as conn:
+        with _admin().connect() as conn:
             for db in created:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _templates() -> Iterator[None]:
+    """Drops this process's template databases when its session ends."""
+    yield
+    sqlite_templates.remove()
+    if POSTGRES_URL and postgres_templates.built:
+        with _admin().connect() as conn:
+            postgres_templates.drop(conn)
+        _admin().dispose()
 
 
 @pytest.fixture(params=_backends())
@@ -72,12 +98,26 @@ def databases(backend: str, tmp_path: Path) -> Iterator[DatabaseFactory]:
 
 
 @pytest.fixture
-def crm(database_url: str) -> Iterator[CrmClient]:
-    with crm_client(database_url) as client:
+def crm_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database with the reference CRM's tables (not yet bootstrapped)."""
+    with fresh_databases(backend, tmp_path, ["crm"]) as (url,):
+        yield url
+
+
+@pytest.fixture
+def erp_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database with the reference ERP's tables (not yet bootstrapped)."""
+    with fresh_databases(backend, tmp_path, ["erp"]) as (url,):
+        yield url
+
+
+@pytest.fixture
+def crm(crm_database_url: str) -> Iterator[CrmClient]:
+    with crm_client(crm_database_url) as client:
         yield client
 
 
 @pytest.fixture
-def erp(database_url: str) -> Iterator[ErpClient]:
-    with erp_client(database_url) as client:
+def erp(erp_database_url: str) -> Iterator[ErpClient]:
+    with erp_client(erp_database_url) as client:
         yield client
