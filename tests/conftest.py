@@ -4,15 +4,20 @@ authenticated HTTP client for the reference CRM."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 
+from couplet.store import credentials
 from tests.helpers import CrmClient, ErpClient, crm_client, erp_client
 from tests.templates import SCHEMAS, postgres_templates, sqlite_templates
 
@@ -72,6 +77,26 @@ def _templates() -> Iterator[None]:
         with _admin().connect() as conn:
             postgres_templates.drop(conn)
         _admin().dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Argon2 at its cheapest: the engine's parameters cost a quarter of a second per hash or
+    check on a loaded 2-core machine, and every signed-in test does both. A hash carries
+    its parameters, so hashing and checking still go through the same code."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(credentials, "_hasher", PasswordHasher.from_parameters(CHEAPEST))
+        yield
+
+
+def _no_fsync(dbapi_conn: Any, _record: Any) -> None:
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+
+# Durability against power loss is not what the suite tests, and the engine's SQLite
+# database (rollback journal, synchronous=FULL) otherwise waits for the disk on every commit.
+sa.event.listen(sa.Engine, "connect", _no_fsync)
 
 
 @pytest.fixture(params=_backends())
