@@ -24,6 +24,15 @@ from tests.templates import SCHEMAS, postgres_templates, sqlite_templates
 POSTGRES_URL = os.environ.get("COUPLET_TEST_POSTGRES_URL")
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the `systems` fixture runs both reference services and the engine: it is
+    end to end (marker `e2e`), wherever its module is, so `make test-fast` leaves it out."""
+    for item in items:
+        if "systems" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
+
+
 def _backends() -> list[object]:
     marks = [] if POSTGRES_URL else [pytest.mark.skip(reason="COUPLET_TEST_POSTGRES_URL not set")]
     return ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, *marks])]
