@@ -3,6 +3,7 @@ authenticated HTTP client for the reference CRM."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import uuid
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
+from couplet.apps._common import auth as service_auth
 from couplet.store import credentials
 from tests.helpers import CrmClient, ErpClient, crm_client, erp_client
 from tests.templates import SCHEMAS, postgres_templates, sqlite_templates
@@ -88,13 +90,26 @@ def _templates() -> Iterator[None]:
         _admin().dispose()
 
 
+class _OneRoundPbkdf2:
+    """`hashlib` for the reference services' client secrets, with PBKDF2 at one round."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(hashlib, name)
+
+    @staticmethod
+    def pbkdf2_hmac(name: str, password: bytes, salt: bytes, _rounds: int) -> bytes:
+        return hashlib.pbkdf2_hmac(name, password, salt, 1)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashes() -> Iterator[None]:
-    """Argon2 at its cheapest: the engine's parameters cost a quarter of a second per hash or
-    check on a loaded 2-core machine, and every signed-in test does both. A hash carries
-    its parameters, so hashing and checking still go through the same code."""
+    """Password and secret hashing at its cheapest. At their real cost (Argon2 for the
+    engine's admin, 100,000 PBKDF2 rounds for the services' clients) a hash or check takes a
+    quarter and a twentieth of a second on a loaded 2-core machine, and every end-to-end test
+    does several. Hashing and checking still go through the same code, so they still agree."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(credentials, "_hasher", PasswordHasher.from_parameters(CHEAPEST))
+        patch.setattr(service_auth, "hashlib", _OneRoundPbkdf2())
         yield
 
 
