@@ -10,7 +10,6 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from couplet.store import db
 from couplet.store.db import MIGRATIONS, head_revisions, make_engine, migrate
 
 
@@ -35,7 +34,7 @@ def test_a_database_at_head_is_not_upgraded_again(
     def upgrade(*_: object) -> None:
         raise AssertionError("migrate ran Alembic's upgrade on a database at head")
 
-    monkeypatch.setattr(db.command, "upgrade", upgrade)
+    monkeypatch.setattr(command, "upgrade", upgrade)
     migrate(engine)
 
 
