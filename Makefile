@@ -1,9 +1,10 @@
-# Two commands: `make demo` and `make test`. Everything else is set up on the way.
+# Two commands: `make demo` and `make test` (`make test-fast` while working). Everything else
+# is set up on the way.
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: test demo lint typecheck setup clean
+.PHONY: test test-fast demo lint typecheck setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,13 +17,20 @@ setup: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check couplet tests $(wildcard bench)
+	$(VENV)/bin/ruff format --check couplet tests $(wildcard bench)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Worksteal: the end-to-end scenarios take seconds each, the unit tests milliseconds, so an
+# idle worker takes tests from a busy one instead of waiting at the end.
 test: lint typecheck
-	$(VENV)/bin/pytest -n auto
+	$(VENV)/bin/pytest -n auto --dist worksteal
+
+# Pure and unit tests only: no end-to-end scenario, server process or PostgreSQL.
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -n auto --dist worksteal -m "not e2e and not slow and not postgres"
 
 demo: $(STAMP)
 	$(VENV)/bin/couplet demo

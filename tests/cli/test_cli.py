@@ -74,6 +74,7 @@ def test_seed_crm_reads_the_database_url_from_the_environment(tmp_path: Path) ->
         assert len(tx.find("account")) == 1
 
 
+@pytest.mark.slow
 def test_demo_runs_both_services_and_a_full_sync(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,6 +144,7 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> Non
     pytest.fail(f"couplet serve crm did not answer within 30 s:\n{log.read_text()}")
 
 
+@pytest.mark.slow
 def test_serve_crm_runs_as_a_process_with_credentials_from_the_environment(tmp_path: Path) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -193,6 +195,7 @@ def test_serve_crm_runs_as_a_process_with_credentials_from_the_environment(tmp_p
             process.wait()
 
 
+@pytest.mark.slow
 def test_serve_all_runs_both_services_and_the_engine(tmp_path: Path) -> None:
     ports = {name: _free_port() for name in ("CRM", "ERP", "ENGINE")}
     env = {

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from couplet.cli.main import app
@@ -23,6 +24,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_serve_engine_answers_health_jobs_and_pages(tmp_path: Path) -> None:
     port = _free_port()
     command = [sys.executable, "-m", "couplet.cli.main", "serve", "engine", "--port", str(port)]

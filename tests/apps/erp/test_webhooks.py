@@ -60,6 +60,7 @@ def receiver() -> Iterator[Receiver]:
     r = Receiver()
     yield r
     r.server.shutdown()
+    r.server.server_close()  # shutdown() stops serving but leaves the socket open
 
 
 def _subscribe(erp: ErpClient, url: str, resource: str = "customers") -> Any:
@@ -82,6 +83,7 @@ def slow_erp(database_url: str) -> Iterator[ErpClient]:
         yield client
 
 
+@pytest.mark.slow
 def test_subscribe_and_get_coalesced_notifications(slow_erp: ErpClient, receiver: Receiver) -> None:
     erp = slow_erp
     r = _subscribe(erp, receiver.url)
