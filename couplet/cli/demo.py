@@ -193,9 +193,7 @@ def _seed_erp(integration: Integration, console: Console, customers: int) -> Non
         for name in COMPANIES[:customers]
     ]
     results = ctx.erp.insert_many("customers", rows)
-    results += ctx.erp.insert_many(
-        "items", [{"displayName": n, "unitPrice": p} for n, p in ITEMS]
-    )
+    results += ctx.erp.insert_many("items", [{"displayName": n, "unitPrice": p} for n, p in ITEMS])
     failed = [r.error for r in results if not r.ok]
     if failed:
         raise typer.BadParameter(f"seeding the ERP failed: {failed[0]}")

@@ -78,7 +78,7 @@ def mapping_for(mappings: Mapping[str, M], role: Role) -> M:
     found = find(mappings, role)
     if found is None:
         raise MappingError(
-            f"no mapping has the role {role.value}; set role = \"{role.value}\" on the mapping "
+            f'no mapping has the role {role.value}; set role = "{role.value}" on the mapping '
             "that plays it (or reset the mappings to the defaults)"
         )
     return found

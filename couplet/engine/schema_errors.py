@@ -80,9 +80,7 @@ def toml_line(text: str, loc: Loc) -> int | None:
             return None
         start = found[loc[1]].start()
     elif head == "document" and isinstance(loc[1], str):
-        header = re.search(
-            rf"(?m)^[ \t]*\[[ \t]*document\.\"?{re.escape(loc[1])}\"?[ \t]*\]", text
-        )
+        header = re.search(rf"(?m)^[ \t]*\[[ \t]*document\.\"?{re.escape(loc[1])}\"?[ \t]*\]", text)
         if header is None:
             return None
         start = header.start()

@@ -191,9 +191,7 @@ def invoice_status(ctx: Context, run: StatisticsRun, invoice_ids: Sequence[str])
     run.job.modified += len(outcome.changed)
     for erp_id, (crm_id, message) in outcome.errors.items():
         run.job.failed += 1
-        ctx.state.add_errors(
-            [JobError(run.job.id, invoices, erp_id, crm_id, message, ctx.clock())]
-        )
+        ctx.state.add_errors([JobError(run.job.id, invoices, erp_id, crm_id, message, ctx.clock())])
     return not outcome.errors
 
 

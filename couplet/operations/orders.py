@@ -19,9 +19,7 @@ def submitted(parts: Parts) -> list[dict[str, object]]:
     return submitted_listing(context(parts))
 
 
-def create(
-    parts: Parts, crm_ids: Sequence[str] | None = None
-) -> tuple[JobLog, list[OrderResult]]:
+def create(parts: Parts, crm_ids: Sequence[str] | None = None) -> tuple[JobLog, list[OrderResult]]:
     """Creates ERP orders for these CRM orders, or for every submitted one (None)."""
     ctx = context(parts)
     ids = list(crm_ids) if crm_ids is not None else [r.id for r in submitted_orders(ctx)]

@@ -36,9 +36,7 @@ class StateStore(StatePort, Protocol):
 
     def jobs(self, mapping: str | None = None, limit: int = 100) -> list[JobLog]: ...
 
-    def errors(
-        self, job_id: str | None = None, limit: int = 200
-    ) -> list[tuple[int, JobError]]: ...
+    def errors(self, job_id: str | None = None, limit: int = 200) -> list[tuple[int, JobError]]: ...
 
     def couplings_page(
         self, mapping: str, offset: int = 0, limit: int = 100

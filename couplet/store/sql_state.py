@@ -372,9 +372,7 @@ class SqlState:
     def rename_mapping(self, old: str, new: str) -> None:
         with self.engine.begin() as conn:
             for table in (t.coupling, t.watermark, t.job, t.job_error):
-                conn.execute(
-                    sa.update(table).where(table.c.mapping == old).values(mapping=new)
-                )
+                conn.execute(sa.update(table).where(table.c.mapping == old).values(mapping=new))
             line = t.full_sync_line
             conn.execute(sa.update(line).where(line.c.name == old).values(name=new))
 

@@ -15,7 +15,7 @@ from couplet.engine.errors import MappingError
 from couplet.engine.roles import FullSyncPolicy, Role
 from couplet.engine.schema_errors import toml_line
 
-TOML = '''\
+TOML = """\
 [[mapping]]
 name = "CURRENCY"
 role = "currency"
@@ -34,7 +34,7 @@ fields = [
   { erp = "displayName", crm = "name", direction = "bidirectional" },
   { erp = "city", crm = "address1_city", direction = "bidirectional" },
 ]
-'''
+"""
 
 
 def _mapping(**changes: Any) -> dict[str, Any]:

@@ -27,7 +27,8 @@ from .world import ITEM_PRODUCT
 TO = Direction.ERP_TO_CRM
 ORDERS = TableMapping(
     name="SALESORDER-ORDER",
-    role=Role.SALES_ORDER, full_sync=FullSyncPolicy.SKIP,
+    role=Role.SALES_ORDER,
+    full_sync=FullSyncPolicy.SKIP,
     erp_table="salesOrders",
     crm_table="salesorders",
     direction=TO,
@@ -36,7 +37,8 @@ ORDERS = TableMapping(
 )
 UOM = TableMapping(
     name="ITEM UOM",
-    role=Role.ITEM_UNIT, full_sync=FullSyncPolicy.MATCH_IF_ERP_HAS_ROWS,
+    role=Role.ITEM_UNIT,
+    full_sync=FullSyncPolicy.MATCH_IF_ERP_HAS_ROWS,
     erp_table="itemUnitsOfMeasure",
     crm_table="uoms",
     direction=TO,

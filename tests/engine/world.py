@@ -32,7 +32,8 @@ BI, TO, FROM = Direction.BIDIRECTIONAL, Direction.ERP_TO_CRM, Direction.CRM_TO_E
 
 CURRENCY = TableMapping(
     name="CURRENCY",
-    role=Role.CURRENCY, full_sync=FullSyncPolicy.MATCH_IF_SEVERAL_CRM_ROWS,
+    role=Role.CURRENCY,
+    full_sync=FullSyncPolicy.MATCH_IF_SEVERAL_CRM_ROWS,
     erp_table="currencies",
     crm_table="transactioncurrencies",
     direction=TO,

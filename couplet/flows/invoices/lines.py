@@ -173,9 +173,7 @@ def _unit(
             for r in page
         ]
         if units:
-            coupled = ctx.state.couplings_by_erp(unit_mapping.name, [units[0].id]).get(
-                units[0].id
-            )
+            coupled = ctx.state.couplings_by_erp(unit_mapping.name, [units[0].id]).get(units[0].id)
             if coupled is not None:
                 return coupled.crm_id
     product = ctx.crm.get_many("products", [product_id]).get(product_id)

@@ -72,9 +72,7 @@ def add_coupling(name: str, body: CoupleIn, integration: IntegrationDep) -> dict
 
 
 @router.delete("/mappings/{name}/couplings", summary="Uncouple records (they stay on both sides)")
-def remove_couplings(
-    name: str, body: UncoupleIn, integration: IntegrationDep
-) -> dict[str, Any]:
+def remove_couplings(name: str, body: UncoupleIn, integration: IntegrationDep) -> dict[str, Any]:
     job = integration.uncouple(
         name, erp_ids=body.erp_ids, crm_ids=body.crm_ids, everything=body.all
     )
@@ -82,9 +80,7 @@ def remove_couplings(
 
 
 @router.post("/mappings/{name}/match", summary="Match-based coupling")
-def match(
-    name: str, integration: IntegrationDep, body: MatchIn | None = None
-) -> dict[str, Any]:
+def match(name: str, integration: IntegrationDep, body: MatchIn | None = None) -> dict[str, Any]:
     body = body or MatchIn()
     result = integration.match(name, fields=body.fields, create_new=body.create_new)
     return {
@@ -95,16 +91,12 @@ def match(
 
 
 @router.post("/mappings/{name}/create-in-crm", summary="Create CRM rows for ERP records")
-def create_in_crm(
-    name: str, body: CreateInCrmIn, integration: IntegrationDep
-) -> dict[str, Any]:
+def create_in_crm(name: str, body: CreateInCrmIn, integration: IntegrationDep) -> dict[str, Any]:
     jobs, already = integration.create_in(name, Side.CRM, body.erp_ids)
     return {"jobs": [shapes.job(j) for j in jobs], "already_coupled": already}
 
 
 @router.post("/mappings/{name}/create-in-erp", summary="Create ERP records for CRM rows")
-def create_in_erp(
-    name: str, body: CreateInErpIn, integration: IntegrationDep
-) -> dict[str, Any]:
+def create_in_erp(name: str, body: CreateInErpIn, integration: IntegrationDep) -> dict[str, Any]:
     jobs, already = integration.create_in(name, Side.ERP, body.crm_ids)
     return {"jobs": [shapes.job(j) for j in jobs], "already_coupled": already}

@@ -65,9 +65,7 @@ def upgrade() -> None:
     for name, document in conn.execute(sa.select(mapping.c.name, mapping.c.document)).all():
         updated = _with_role(dict(document))
         if updated is not None:
-            conn.execute(
-                sa.update(mapping).where(mapping.c.name == name).values(document=updated)
-            )
+            conn.execute(sa.update(mapping).where(mapping.c.name == name).values(document=updated))
 
 
 def downgrade() -> None:
