@@ -60,11 +60,12 @@ class FieldDoc(_Doc):
 
 
 class JobDoc(_Doc):
+    # A job that runs every 0 or -5 seconds, or never tries, is a typo, not a setting.
     enabled: StrictBool = True
-    interval_seconds: StrictInt = 1800
-    inactivity_timeout_minutes: StrictInt = 720
-    max_attempts: StrictInt = 10
-    rerun_delay_seconds: StrictInt = 30
+    interval_seconds: Annotated[StrictInt, Field(ge=1)] = 1800
+    inactivity_timeout_minutes: Annotated[StrictInt, Field(ge=0)] = 720
+    max_attempts: Annotated[StrictInt, Field(ge=1)] = 10
+    rerun_delay_seconds: Annotated[StrictInt, Field(ge=0)] = 30
     category: StrictStr = ""
 
 

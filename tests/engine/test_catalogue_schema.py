@@ -145,3 +145,17 @@ def test_lines_are_found_for_paths_into_headers_and_arrays() -> None:
     assert toml_line(TOML, ["mapping", 1, "fields", 0]) == 16
     assert toml_line(TOML, ["mapping", 1, "fields", 1, "crm"]) == 17
     assert toml_line(TOML, ["mapping", 5, "name"]) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("interval_seconds", -5),
+        ("interval_seconds", 0),
+        ("max_attempts", 0),
+        ("rerun_delay_seconds", -1),
+    ],
+)
+def test_job_settings_out_of_range_are_refused(key: str, value: int) -> None:
+    with pytest.raises(MappingError, match=rf"mapping\[0\]\.job\.{key} \(mapping CUSTOMER\)"):
+        catalogue.load([_mapping(job={key: value})])
