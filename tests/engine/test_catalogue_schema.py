@@ -137,7 +137,7 @@ def test_the_defaults_carry_the_document_field_maps() -> None:
         Role.SHIPMENT_METHOD,
         Role.SHIPPING_AGENT,
     }
-    assert ("balance", "nav_balance") in [(f.erp, f.crm) for f in maps.statistics().figures]
+    assert ("balance", "nav_balancelcy") in [(f.erp, f.crm) for f in maps.statistics().figures]
 
 
 def test_lines_are_found_for_paths_into_headers_and_arrays() -> None:

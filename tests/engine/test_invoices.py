@@ -90,6 +90,10 @@ def test_statistics_values_carry_every_figure_and_the_account() -> None:
     assert values["nav_name"] == "Adatum" and values["nav_customerno"] == "C0001"
     assert values["nav_accountid"] == Ref("accounts", "acc")
     assert values["transactioncurrencyid"] == Ref("transactioncurrencies", "usd")
-    assert (values["nav_balance"], values["nav_total"], values["nav_totalsales"]) == (10, 100, 900)
-    assert values["nav_overdueasofdate"] == "2026-01-01"
+    assert (values["nav_balancelcy"], values["nav_totallcy"], values["nav_totalsaleslcy"]) == (
+        10,
+        100,
+        900,
+    )
+    assert values["nav_overdueamountsasof"] == "2026-01-01"
     assert "transactioncurrencyid" not in statistics_values(figures, "acc", None)

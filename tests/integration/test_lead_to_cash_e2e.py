@@ -106,5 +106,7 @@ def test_one_lead_to_cash_cycle(systems: Systems) -> None:
     assert (crm_invoice["statecode"], crm_invoice["statuscode"]) == (2, 100001)
     flt = f"_nav_accountid_value eq {account['accountid']}"
     [stats] = crm.get("nav_accountstatisticses", params={"$filter": flt}).json()["value"]
-    assert Decimal(str(stats["nav_balance"])) == 0
-    assert Decimal(str(stats["nav_totalsales"])) == Decimal(str(invoice["totalAmountExcludingTax"]))
+    assert Decimal(str(stats["nav_balancelcy"])) == 0
+    assert Decimal(str(stats["nav_totalsaleslcy"])) == Decimal(
+        str(invoice["totalAmountExcludingTax"])
+    )

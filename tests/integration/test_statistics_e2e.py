@@ -47,9 +47,11 @@ def test_statistics_job_uploads_refreshes_and_follows_payments(systems: Systems)
         [row] = _statistics(systems, w["account"]["accountid"])
         figures = _erp_figures(systems, w["customer"]["id"])
         assert row["nav_customerno"] == w["customer"]["number"]
-        for erp, crm in (("balance", "nav_balance"), ("totalSales", "nav_totalsales")):
+        for erp, crm in (("balance", "nav_balancelcy"), ("totalSales", "nav_totalsaleslcy")):
             assert Decimal(str(row[crm])) == Decimal(str(figures[erp])), crm
-        assert Decimal(str(row["nav_balance"])) == Decimal(str(invoice["totalAmountIncludingTax"]))
+        assert Decimal(str(row["nav_balancelcy"])) == Decimal(
+            str(invoice["totalAmountIncludingTax"])
+        )
         # Nothing changed: nothing to do, nothing written.
         assert NAME not in engine.wake_changed()
         assert _run_job(engine) == {"inserted": 0, "modified": 0, "unchanged": 0, "failed": 0}
@@ -61,7 +63,7 @@ def test_statistics_job_uploads_refreshes_and_follows_payments(systems: Systems)
         assert state(systems, crm_id) == (2, 100002)
         [row] = _statistics(systems, w["account"]["accountid"])
         left = Decimal(str(invoice["totalAmountIncludingTax"])) - 1000
-        assert Decimal(str(row["nav_balance"])) == left
+        assert Decimal(str(row["nav_balancelcy"])) == left
         # The rest paid: Paid / Complete (the CRM invoice is reactivated on the way).
         pay(systems, invoice, float(left))
         _run_job(engine)
@@ -92,15 +94,15 @@ def test_new_posting_refreshes_the_statistics(systems: Systems) -> None:
         engine.schedule_flows()
         _run_job(engine)
         [before] = _statistics(systems, w["account"]["accountid"])
-        assert Decimal(str(before["nav_balance"])) == 0
+        assert Decimal(str(before["nav_balancelcy"])) == 0
         invoice = posted_invoice(systems, w)
         assert _run_job(engine)["modified"] == 1
         [after] = _statistics(systems, w["account"]["accountid"])
         assert after["nav_accountstatisticsid"] == before["nav_accountstatisticsid"]
-        assert Decimal(str(after["nav_balance"])) == Decimal(
+        assert Decimal(str(after["nav_balancelcy"])) == Decimal(
             str(invoice["totalAmountIncludingTax"])
         )
-        assert Decimal(str(after["nav_totalsales"])) == Decimal(
+        assert Decimal(str(after["nav_totalsaleslcy"])) == Decimal(
             str(invoice["totalAmountExcludingTax"])
         )
     finally:

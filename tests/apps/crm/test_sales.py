@@ -362,8 +362,8 @@ def test_account_statistics_and_organization(crm: CrmClient) -> None:
         {
             "nav_name": "Customer",
             "nav_customerno": "10000",
-            "nav_balance": 1,
-            "nav_overdueasofdate": "2026-11-22",
+            "nav_balancelcy": 1,
+            "nav_overdueamountsasof": "2026-11-22",
             "nav_accountid@odata.bind": f"/accounts({s['account']})",
         },
     )
