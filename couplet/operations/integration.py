@@ -33,6 +33,7 @@ from . import (
     runs,
     scheduling,
     statistics,
+    web_sessions,
 )
 from . import connection as setup
 from . import context as contexts
@@ -285,6 +286,15 @@ class Integration:
 
     def revoke_token(self, token_id: str) -> bool:
         return credentials.revoke_token(self.parts, token_id)
+
+    def sign_in(self, username: str, password: str, address: str) -> web_sessions.SignIn:
+        return web_sessions.sign_in(self.parts, username, password, address)
+
+    def session_user(self, session_id: str | None) -> str | None:
+        return web_sessions.session_user(self.parts, session_id)
+
+    def sign_out(self, session_id: str | None) -> None:
+        web_sessions.sign_out(self.parts, session_id)
 
     def close(self) -> None:
         self._close()

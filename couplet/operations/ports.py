@@ -14,7 +14,7 @@ from ..connectors.sign_in import Check
 from ..engine.connection import Connection
 from ..engine.model import Coupling, JobError, JobLog
 from ..engine.ports import OptionPort, RecordPort, StatePort
-from ..store.credentials import ApiToken
+from ..store.credentials import ApiToken, FailedSignIns, WebSession
 
 
 class ConfigStore(Protocol):
@@ -63,6 +63,20 @@ class CredentialStore(Protocol):
     def tokens(self) -> list[ApiToken]: ...
 
     def revoke(self, token_id: str) -> bool: ...
+
+    def start_session(self, user: str, now: dt.datetime) -> str: ...
+
+    def session(self, session_id: str) -> WebSession | None: ...
+
+    def touch_session(self, session_id: str, now: dt.datetime) -> None: ...
+
+    def end_session(self, session_id: str) -> None: ...
+
+    def failed_sign_ins(self, key: str) -> FailedSignIns | None: ...
+
+    def record_failed_sign_in(self, key: str, count: int, now: dt.datetime) -> None: ...
+
+    def clear_failed_sign_ins(self, key: str) -> None: ...
 
 
 class CrmSystem(RecordPort, OptionPort, Protocol):

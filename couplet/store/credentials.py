@@ -1,8 +1,11 @@
-"""Who may use the engine's web app and REST API: the admin's password and API tokens.
+"""Who may use the engine's web app and REST API: the admin's password, API tokens, the
+admin pages' sessions and the failed sign-ins that throttle guessing (docs/operations.md,
+"Credentials and sign-in").
 
 Passwords are hashed with Argon2 (argon2-cffi). API tokens are `cpl_<id>_<secret>` with a
 random 256-bit secret; only the SHA-256 of the secret is kept (a token is high-entropy, so
-a fast hash is safe and a request is checked in microseconds), looked up by its id.
+a fast hash is safe and a request is checked in microseconds), looked up by its id. Session
+ids are kept the same way, so a copy of the table signs no one in.
 
 They live in the engine's key-value table (`flow_cursor`, keys `auth:…`) rather than
 tables of their own, so no migration is needed.
@@ -26,7 +29,24 @@ from . import tables as t
 
 ADMIN = "auth:admin:"
 TOKEN = "auth:token:"
+SESSION = "auth:session:"
+FAILURES = "auth:failures:"
 _hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class WebSession:
+    user: str
+    started_at: dt.datetime
+    seen_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class FailedSignIns:
+    """Failed sign-ins of one user name or one address since the last success."""
+
+    count: int
+    last_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -115,3 +135,48 @@ class SqlCredentials:
             return False
         digest = hashlib.sha256(secret.encode()).hexdigest()
         return hmac.compare_digest(digest, str(stored["sha256"]))
+
+    # -- admin page sessions --------------------------------------------------------------
+
+    def start_session(self, user: str, now: dt.datetime) -> str:
+        """A new session for `user`; returns its id (kept only as a hash)."""
+        session_id = secrets.token_urlsafe(32)
+        stamp = now.isoformat()
+        self._put(_session_key(session_id), {"user": user, "started": stamp, "seen": stamp})
+        return session_id
+
+    def session(self, session_id: str) -> WebSession | None:
+        stored = self._get(_session_key(session_id))
+        if stored is None:
+            return None
+        return WebSession(
+            str(stored["user"]),
+            dt.datetime.fromisoformat(stored["started"]),
+            dt.datetime.fromisoformat(stored["seen"]),
+        )
+
+    def touch_session(self, session_id: str, now: dt.datetime) -> None:
+        stored = self._get(_session_key(session_id))
+        if stored is not None:
+            self._put(_session_key(session_id), {**stored, "seen": now.isoformat()})
+
+    def end_session(self, session_id: str) -> None:
+        self._delete(_session_key(session_id))
+
+    # -- failed sign-ins ------------------------------------------------------------------
+
+    def failed_sign_ins(self, key: str) -> FailedSignIns | None:
+        stored = self._get(FAILURES + key)
+        if stored is None:
+            return None
+        return FailedSignIns(int(stored["count"]), dt.datetime.fromisoformat(stored["last"]))
+
+    def record_failed_sign_in(self, key: str, count: int, now: dt.datetime) -> None:
+        self._put(FAILURES + key, {"count": count, "last": now.isoformat()})
+
+    def clear_failed_sign_ins(self, key: str) -> None:
+        self._delete(FAILURES + key)
+
+
+def _session_key(session_id: str) -> str:
+    return SESSION + hashlib.sha256(session_id.encode()).hexdigest()

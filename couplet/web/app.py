@@ -13,6 +13,7 @@ from ..settings import EngineSettings
 from ..wiring import open_integration
 from . import auth, errors
 from .api import router as api_router
+from .headers import SecurityHeaders
 from .ui import actions, pages
 
 
@@ -52,6 +53,7 @@ def create_app(integration: Integration, *, worker: bool = False) -> FastAPI:
     app.state.integration = integration
     errors.install(app)
     auth.install(app, integration.session_key)
+    app.add_middleware(SecurityHeaders)
     app.include_router(api_router, dependencies=[Depends(auth.token_checked)])
     app.include_router(pages.router, dependencies=[Depends(auth.signed_in)])
     app.include_router(

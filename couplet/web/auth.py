@@ -1,7 +1,9 @@
 """Signing in to the engine's web app and REST API.
 
 - The admin pages use a session cookie (signed with a key derived from the engine's secret
-  key) set by `/login`; a page asked for without it redirects to the sign-in page.
+  key) set by `/login`; it carries the id of a session the engine keeps, so signing out
+  ends it for good. A page asked for without a live session redirects to the sign-in page.
+  Repeated failed sign-ins are throttled (429 with `Retry-After`).
 - Every form POST carries the session's CSRF token in a hidden field (`csrf_token`);
   without the right one the POST is refused (403), so another site cannot make a signed-in
   browser post to the engine.
@@ -44,10 +46,12 @@ templates.env.globals["csrf_token"] = csrf_token
 
 def signed_in(request: Request) -> str:
     """Dependency of the admin pages: the signed-in user, or off to the sign-in page."""
-    user = request.session.get("user")
+    user = get_integration(request).session_user(request.session.get("sid"))
     if not user:
+        request.session.pop("sid", None)
         raise SignInRequired()
-    return str(user)
+    request.state.user = user  # for the page header
+    return user
 
 
 async def csrf_checked(request: Request) -> None:
@@ -89,16 +93,23 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    if not get_integration(request).credentials.check_password(username, password):
+    address = request.client.host if request.client else "unknown"
+    outcome = get_integration(request).sign_in(username, password, address)
+    if outcome.throttled:
+        answer = page(request, "login.html", 429, next=_local(next), wait=outcome.retry_after)
+        answer.headers["Retry-After"] = str(outcome.retry_after)
+        return answer
+    if outcome.session_id is None:
         return page(request, "login.html", 401, next=_local(next), failed=True)
     request.session.clear()
-    request.session["user"] = username
+    request.session["sid"] = outcome.session_id
     request.session["csrf"] = secrets.token_urlsafe(24)  # a new session, a new token
     return RedirectResponse(_local(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(csrf_checked)])
 def logout(request: Request) -> RedirectResponse:
+    get_integration(request).sign_out(request.session.get("sid"))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
