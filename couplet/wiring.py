@@ -25,7 +25,7 @@ from .operations.systems import Systems
 from .settings import EngineSettings
 from .store.config import SqlConfig
 from .store.credentials import SqlCredentials
-from .store.db import make_engine, migrate
+from .store.db import open_database
 from .store.job_queue import SqlJobQueue
 from .store.secrets import SecretBox, load_key
 from .store.sql_state import SqlState
@@ -74,8 +74,7 @@ def open_integration(
     clock: Callable[[], dt.datetime] = utc_now,
 ) -> Integration:
     settings = settings or EngineSettings()
-    db = make_engine(settings.database_url)
-    migrate(db)
+    db = open_database(settings.database_url)
     key = load_key(settings.database_url, settings.secret_key)
     credentials = SqlCredentials(db)
     if settings.admin_password and not credentials.check_password(

@@ -18,7 +18,8 @@ from ..settings import EngineSettings
 from ..wiring import open_integration
 
 console = Console()
-err_console = Console(stderr=True)
+# Errors are not wrapped to the terminal width: they are read, copied and grepped whole.
+err_console = Console(stderr=True, soft_wrap=True)
 
 # Exit codes: 0 success, 1 the work ran but records failed, 2 bad usage or configuration.
 EXIT_FAILED_RECORDS = 1

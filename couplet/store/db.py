@@ -11,7 +11,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from ..engine.errors import ConfigError
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+KINDS = "sqlite:///FILE or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -47,3 +50,32 @@ def migrate(engine: sa.Engine) -> None:
         config = _config()
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def open_database(url: str) -> sa.Engine:
+    """The engine's database, migrated. A URL that names no usable database, or a server
+    that cannot be reached, is a `ConfigError` saying so in one line (with the password
+    hidden), not a driver's traceback."""
+    shown = _shown(url)
+    try:
+        engine = make_engine(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError(
+            f"The database URL '{shown}' is not one couplet can use; give {KINDS}."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot create the database {shown}: {exc.strerror or exc}.") from None
+    try:
+        migrate(engine)
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+        raise ConfigError(f"Cannot open the database {shown}: {lines[0]}") from None
+    return engine
+
+
+def _shown(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url.split("@")[-1] if "@" in url else url
