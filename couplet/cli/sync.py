@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..engine import shapes
+from ..engine.context import Context
 from ..engine.errors import ConfigError
 from ..engine.manual import synchronize_now
 from ..engine.model import Direction, JobLog
@@ -25,6 +26,18 @@ from .common import (
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 Ids = Annotated[list[str] | None, typer.Option(help="Record GUID (repeat for several)")]
+# Another run of these mappings (a worker's, another `couplet sync`) holds their leases:
+# wait this long for it, then exit 1 saying which job has them (docs/operations.md, "One
+# run per mapping").
+Wait = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        help="Seconds to wait for another run of these mappings to finish (default: do not "
+        "wait; exit 1 naming the job that runs them)",
+    ),
+]
 
 
 def show_jobs(jobs: list[JobLog], json_output: bool, title: str = "Synchronization jobs") -> None:
@@ -69,44 +82,58 @@ def sync(
     ] = False,
     erp_id: Ids = None,
     crm_id: Ids = None,
+    wait: Wait = 0.0,
     json_output: Json = False,
     database_url: DbUrl = None,
 ) -> None:
     """Synchronize modified records now (all mappings in dependency order), or one record."""
     with integration_session(database_url) as integration:
         ctx = integration.context()
-        if erp_id or crm_id:
-            if not mappings or len(mappings) != 1:
-                raise ConfigError("Name exactly one mapping to synchronize single records.")
-            mapping = ctx.mapping(mappings[0])
-            result = synchronize_now(
-                ctx,
-                mapping.name,
-                direction or mapping.direction,
-                erp_ids=erp_id or (),
-                crm_ids=crm_id or (),
-            )
-            if json_output:
-                print_json(shapes.sync_now(result))
-            else:
-                console.print(result.summary)
-                for source, why in result.skipped.items():
-                    console.print(f"  skipped {source}: {why}")
-                show_jobs(list(result.jobs), False)
-            exit_for_failures(list(result.jobs))
-            return
-        with spinner(json_output) as progress:
-            task = progress.add_task("Synchronizing", total=len(mappings or ctx.mappings))
+        for name in mappings or ():
+            ctx.mapping(name)
+        with integration.holding(mappings, wait):
+            _sync(ctx, mappings, direction, full, erp_id, crm_id, json_output)
 
-            def running(name: str) -> None:
-                progress.update(task, description=f"Synchronizing {name}")
-                progress.advance(task)
 
-            jobs = synchronize_many(
-                ctx, mappings, direction=direction, full=full, on_mapping=running
-            )
-        show_jobs(jobs, json_output)
-        exit_for_failures(jobs)
+def _sync(
+    ctx: Context,
+    mappings: list[str] | None,
+    direction: Direction | None,
+    full: bool,
+    erp_id: list[str] | None,
+    crm_id: list[str] | None,
+    json_output: bool,
+) -> None:
+    if erp_id or crm_id:
+        if not mappings or len(mappings) != 1:
+            raise ConfigError("Name exactly one mapping to synchronize single records.")
+        mapping = ctx.mapping(mappings[0])
+        result = synchronize_now(
+            ctx,
+            mapping.name,
+            direction or mapping.direction,
+            erp_ids=erp_id or (),
+            crm_ids=crm_id or (),
+        )
+        if json_output:
+            print_json(shapes.sync_now(result))
+        else:
+            console.print(result.summary)
+            for source, why in result.skipped.items():
+                console.print(f"  skipped {source}: {why}")
+            show_jobs(list(result.jobs), False)
+        exit_for_failures(list(result.jobs))
+        return
+    with spinner(json_output) as progress:
+        task = progress.add_task("Synchronizing", total=len(mappings or ctx.mappings))
+
+        def running(name: str) -> None:
+            progress.update(task, description=f"Synchronizing {name}")
+            progress.advance(task)
+
+        jobs = synchronize_many(ctx, mappings, direction=direction, full=full, on_mapping=running)
+    show_jobs(jobs, json_output)
+    exit_for_failures(jobs)
 
 
 def full_sync_command(

@@ -32,7 +32,7 @@ def test_waiting_for_a_run_another_worker_has_looks_less_and_less_often(tmp_path
     integration = open_integration(EngineSettings(database_url=f"sqlite:///{tmp_path}/e.db"))
     parts = integration.parts
     try:
-        run_id = runs.request(parts, "sync", {})
+        run_id = runs.request(parts, "sync", {}).id
         name = engine_runs.entry_name(run_id)
         assert parts.queue.claim_due(parts.clock(), "another-worker", name) is not None
         pauses: list[float] = []
