@@ -56,12 +56,15 @@ class SqlLeases:
         return None
 
     def _take(self, conn: sa.Connection, name: str, values: dict[str, object], now: object) -> bool:
+        # RETURNING says whether the row went in (psycopg reports no row count for an
+        # insert that may do nothing).
         inserted = conn.execute(
             self._insert(Lease)
             .values(name=name, **values)
             .on_conflict_do_nothing(index_elements=["name"])
-        )
-        if inserted.rowcount == 1:
+            .returning(Lease.c.name)
+        ).first()
+        if inserted is not None:
             return True
         taken = conn.execute(
             sa.update(Lease).where(Lease.c.name == name, Lease.c.expires_at < now).values(**values)
