@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import threading
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..engine import shapes
 from ..engine.context import Context
-from ..engine.errors import ConfigError
+from ..engine.errors import ConfigError, CoupletError
 from ..engine.manual import synchronize_now
 from ..engine.model import Direction, JobLog
 from ..engine.runner import synchronize_many
+from ..operations.integration import Integration
 from .common import (
     EXIT_FAILED_RECORDS,
     console,
@@ -41,27 +42,21 @@ Wait = Annotated[
 
 
 def show_jobs(jobs: list[JobLog], json_output: bool, title: str = "Synchronization jobs") -> None:
+    show_job_rows([shapes.job(j) for j in jobs], json_output, title)
+
+
+def show_job_rows(
+    rows: list[dict[str, Any]], json_output: bool, title: str = "Synchronization jobs"
+) -> None:
+    """Jobs as `shapes.job` gives them (also what a queued run's result holds)."""
     if json_output:
-        print_json([shapes.job(j) for j in jobs])
+        print_json(rows)
         return
+    columns = ("inserted", "modified", "deleted", "unchanged", "skipped", "failed", "coupled")
     print_table(
         title,
         ["Mapping", "Direction", "Ins", "Mod", "Del", "Unch", "Skip", "Fail", "Coupled", "Message"],
-        [
-            [
-                j.mapping,
-                j.direction.value,
-                j.inserted,
-                j.modified,
-                j.deleted,
-                j.unchanged,
-                j.skipped,
-                j.failed,
-                j.coupled,
-                j.message,
-            ]
-            for j in jobs
-        ],
+        [[j["mapping"], j["direction"], *(j[c] for c in columns), j["message"]] for j in rows],
     )
 
 
@@ -91,8 +86,39 @@ def sync(
         ctx = integration.context()
         for name in mappings or ():
             ctx.mapping(name)
+        if not (erp_id or crm_id):
+            joined = integration.joinable_sync(mappings, direction=direction, full=full)
+            if joined is not None:
+                _join(integration, joined, mappings, wait, json_output)
+                return
         with integration.holding(mappings, wait):
             _sync(ctx, mappings, direction, full, erp_id, crm_id, json_output)
+
+
+def _join(
+    integration: Integration,
+    run_id: str,
+    mappings: list[str] | None,
+    wait: float,
+    json_output: bool,
+) -> None:
+    """A run queued (REST API, admin pages) or running (a worker) does this sync already:
+    run it here if it waits, else wait up to `wait` seconds for the worker running it."""
+    if not json_output:
+        console.print(f"Joining run {run_id}, already queued or running.")
+    shown = integration.run_now(run_id, timeout=wait)
+    if shown is None:
+        raise CoupletError(f"Run {run_id} is gone.")
+    if shown["status"] in ("queued", "running"):
+        what = ", ".join(mappings) if mappings else "The synchronization"
+        # A run waiting for a lease says who has it; one running elsewhere is the job.
+        raise CoupletError(shown.get("error") or f"{what} is running in job {run_id}.")
+    if shown["status"] != "finished":
+        raise CoupletError(f"Run {run_id} is {shown['status']}: {shown.get('error')}")
+    rows = list(shown["result"].get("jobs", []))
+    show_job_rows(rows, json_output)
+    if any(j["failed"] for j in rows):
+        raise typer.Exit(EXIT_FAILED_RECORDS)
 
 
 def _sync(

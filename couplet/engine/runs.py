@@ -85,6 +85,24 @@ def covers(active: Mapping[str, Any], action: str, params: Mapping[str, Any]) ->
     return has is None or (wanted is not None and set(wanted) <= set(has))
 
 
+# The statuses of a run's entry while it waits for its turn or runs: a request may join it.
+ACTIVE = frozenset({JobStatus.READY, JobStatus.IN_PROCESS})
+
+
+def covering(
+    entries: Sequence[JobEntry], action: str, params: Mapping[str, Any]
+) -> JobEntry | None:
+    """The entry of a queued or running run that covers this request, if any."""
+    return next(
+        (
+            e
+            for e in entries
+            if e.kind == KIND and e.status in ACTIVE and covers(e.payload, action, params)
+        ),
+        None,
+    )
+
+
 def request(
     queue: JobQueuePort,
     state: StatePort,
@@ -112,10 +130,7 @@ def request(
         description=f"{action} requested {now:%Y-%m-%d %H:%M:%S}",
     )
 
-    def joins(active: Sequence[JobEntry]) -> JobEntry | None:
-        return next((e for e in active if covers(e.payload, action, dict(params))), None)
-
-    joined = queue.add_unless(entry, joins)
+    joined = queue.add_unless(entry, lambda active: covering(active, action, params))
     if joined is None:
         return record
     other = load(state, str(joined.payload.get("run", "")))

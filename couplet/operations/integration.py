@@ -184,6 +184,15 @@ class Integration:
     ) -> runs.Queued:
         return runs.queue_sync(self.parts, mappings, direction=direction, full=full)
 
+    def joinable_sync(
+        self,
+        mappings: Sequence[str] | None = None,
+        *,
+        direction: Direction | None = None,
+        full: bool = False,
+    ) -> str | None:
+        return runs.joinable_sync(self.parts, mappings, direction=direction, full=full)
+
     def queue_sync_now(
         self,
         mapping: str,

@@ -176,8 +176,30 @@ def queue_sync(
     ctx = context(parts)
     for name in mappings or ():
         ctx.mapping(name)
-    params = {"mappings": list(mappings) if mappings else None, "direction": _value(direction)}
-    return request(parts, "sync", {**params, "full": full})
+    return request(parts, "sync", _sync_params(mappings, direction, full))
+
+
+def _sync_params(
+    mappings: Sequence[str] | None, direction: Direction | None, full: bool
+) -> dict[str, Any]:
+    return {
+        "mappings": list(mappings) if mappings else None,
+        "direction": _value(direction),
+        "full": full,
+    }
+
+
+def joinable_sync(
+    parts: Parts,
+    mappings: Sequence[str] | None = None,
+    *,
+    direction: Direction | None = None,
+    full: bool = False,
+) -> str | None:
+    """The id of a queued or running run that does this sync already (`couplet sync`
+    joins it rather than running the mappings a second time), if any."""
+    found = runs.covering(parts.queue.entries(), "sync", _sync_params(mappings, direction, full))
+    return str(found.payload["run"]) if found is not None else None
 
 
 def queue_sync_now(

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..engine import runs
 from ..engine.schedule import JobEntry, JobStatus
 from . import tables as t
 
@@ -63,8 +64,7 @@ def _values(entry: JobEntry) -> dict[str, Any]:
     return values
 
 
-# An entry waiting for its turn or running: a new run request may join it.
-ACTIVE = (JobStatus.READY.value, JobStatus.IN_PROCESS.value)
+ACTIVE = [status.value for status in runs.ACTIVE]
 # Any constant shared by every couplet process: serializes run requests on PostgreSQL.
 REQUEST_LOCK = 0x636F75706C6572
 

@@ -178,6 +178,9 @@ def test_a_second_couplet_sync_of_a_mapping_says_which_job_runs_it(systems: Syst
         # Naming it among others changes nothing: all or none.
         assert "CUSTOMER is running" in cli(systems, "sync", "CONTACT", "CUSTOMER", code=1)
         assert other.state.jobs("CONTACT") == []
+        # Waiting is bounded: the other run does not end, so neither does the wait.
+        waited = cli(systems, "sync", "CUSTOMER", "--wait", "0.3", code=1)
+        assert "CUSTOMER is running in job couplet (process " in waited
     jobs = cli_json(systems, "sync", "CUSTOMER", "--full")
     assert sum(j["inserted"] for j in jobs) == CUSTOMERS
     engine = systems.engine()
@@ -185,3 +188,29 @@ def test_a_second_couplet_sync_of_a_mapping_says_which_job_runs_it(systems: Syst
         _no_doubles(systems, engine)
     finally:
         engine.close()
+
+
+def test_couplet_sync_joins_a_queued_run_or_names_the_one_running(systems: Systems) -> None:
+    _seed_and_enable(systems)
+    with _engines(systems, 1) as (engine,):
+        # A run queued through the REST API or the admin pages, which another worker took.
+        queued = engine.queue_sync(["CUSTOMER"], full=True)
+        entry = f"RUN-{queued.id}"
+        claimed = engine.queue.claim_due(engine.parts.clock(), "another-worker", entry)
+        assert claimed is not None
+        running = cli(systems, "sync", "CUSTOMER", "--full", code=1)
+        assert f"CUSTOMER is running in job {queued.id}." in running
+        assert "Traceback" not in running
+        # The worker dies before running it; once freed, `couplet sync` runs it itself.
+        engine.queue.release(claimed)
+        jobs = cli_json(systems, "sync", "CUSTOMER", "--full")
+        assert sum(j["inserted"] for j in jobs) == CUSTOMERS
+        shown = engine.run_status(queued.id)
+        assert shown is not None and shown["status"] == "finished"
+        assert sorted(shown["jobs"]) == sorted(j["id"] for j in jobs)
+        assert engine.queue.get(entry) is None
+        _no_doubles(systems, engine)
+        # With nothing queued, it runs the mappings itself (and queues nothing).
+        out = cli(systems, "sync", "CUSTOMER")
+        assert "Joining" not in out and "Synchronization jobs" in out
+        assert [e for e in engine.queue.entries() if e.kind == "run"] == []
