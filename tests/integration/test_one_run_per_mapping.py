@@ -24,7 +24,10 @@ from couplet.operations.integration import Integration
 from couplet.web.app import create_app
 from tests.integration.conftest import SETUP, Systems
 from tests.integration.engine_cli import cli, cli_json, runner
-from tests.web.conftest import sign_in
+from tests.web.conftest import Web, sign_in, web
+from tests.web.test_ui import _post, _run
+
+__all__ = ["web"]
 
 CUSTOMERS = 40
 
@@ -214,3 +217,18 @@ def test_couplet_sync_joins_a_queued_run_or_names_the_one_running(systems: Syste
         out = cli(systems, "sync", "CUSTOMER")
         assert "Joining" not in out and "Synchronization jobs" in out
         assert [e for e in engine.queue.entries() if e.kind == "run"] == []
+
+
+def test_the_admin_pages_join_a_run_already_queued(web: Web) -> None:
+    web.seed()
+    web.enable()
+    first, queued, _ = _post(web, "/mappings/CUSTOMER/sync", {"direction": "erp-to-crm"})
+    again, joined, level = _post(web, "/mappings/CUSTOMER/sync", {"direction": "erp-to-crm"})
+    assert queued == "Queued: the worker runs it."
+    assert (again, joined, level) == (first, "Already queued or running: joined that run.", "ok")
+    # The REST API's request for the same joins it as well, and says so.
+    answer = web.http.post(
+        "/api/v1/sync", json={"mappings": ["CUSTOMER"], "direction": "erp-to-crm"}
+    ).json()
+    assert (f"/runs/{answer['id']}", answer["joined"]) == (first, True)
+    assert "finished" in _run(web, first)
