@@ -27,6 +27,7 @@ from .store.config import SqlConfig
 from .store.credentials import SqlCredentials
 from .store.db import open_database
 from .store.job_queue import SqlJobQueue
+from .store.leases import SqlLeases
 from .store.secrets import SecretBox, load_key
 from .store.sql_state import SqlState
 
@@ -104,6 +105,7 @@ def open_integration(
         systems=Systems(connect),
         check_sign_in=check,
         clock=clock,
+        leases=SqlLeases(db),
         admin_user=settings.admin_user,
     )
     return Integration(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import threading
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..engine import shapes
-from ..engine.errors import ConfigError
+from ..engine.context import Context
+from ..engine.errors import ConfigError, CoupletError
 from ..engine.manual import synchronize_now
 from ..engine.model import Direction, JobLog
 from ..engine.runner import synchronize_many
+from ..operations.integration import Integration
 from .common import (
     EXIT_FAILED_RECORDS,
     console,
@@ -25,30 +27,36 @@ from .common import (
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 DbUrl = Annotated[str | None, typer.Option(help="Engine database URL")]
 Ids = Annotated[list[str] | None, typer.Option(help="Record GUID (repeat for several)")]
+# Another run of these mappings (a worker's, another `couplet sync`) holds their leases:
+# wait this long for it, then exit 1 saying which job has them (docs/operations.md, "One
+# run per mapping").
+Wait = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        help="Seconds to wait for another run of these mappings to finish (default: do not "
+        "wait; exit 1 naming the job that runs them)",
+    ),
+]
 
 
 def show_jobs(jobs: list[JobLog], json_output: bool, title: str = "Synchronization jobs") -> None:
+    show_job_rows([shapes.job(j) for j in jobs], json_output, title)
+
+
+def show_job_rows(
+    rows: list[dict[str, Any]], json_output: bool, title: str = "Synchronization jobs"
+) -> None:
+    """Jobs as `shapes.job` gives them (also what a queued run's result holds)."""
     if json_output:
-        print_json([shapes.job(j) for j in jobs])
+        print_json(rows)
         return
+    columns = ("inserted", "modified", "deleted", "unchanged", "skipped", "failed", "coupled")
     print_table(
         title,
         ["Mapping", "Direction", "Ins", "Mod", "Del", "Unch", "Skip", "Fail", "Coupled", "Message"],
-        [
-            [
-                j.mapping,
-                j.direction.value,
-                j.inserted,
-                j.modified,
-                j.deleted,
-                j.unchanged,
-                j.skipped,
-                j.failed,
-                j.coupled,
-                j.message,
-            ]
-            for j in jobs
-        ],
+        [[j["mapping"], j["direction"], *(j[c] for c in columns), j["message"]] for j in rows],
     )
 
 
@@ -69,44 +77,89 @@ def sync(
     ] = False,
     erp_id: Ids = None,
     crm_id: Ids = None,
+    wait: Wait = 0.0,
     json_output: Json = False,
     database_url: DbUrl = None,
 ) -> None:
     """Synchronize modified records now (all mappings in dependency order), or one record."""
     with integration_session(database_url) as integration:
         ctx = integration.context()
-        if erp_id or crm_id:
-            if not mappings or len(mappings) != 1:
-                raise ConfigError("Name exactly one mapping to synchronize single records.")
-            mapping = ctx.mapping(mappings[0])
-            result = synchronize_now(
-                ctx,
-                mapping.name,
-                direction or mapping.direction,
-                erp_ids=erp_id or (),
-                crm_ids=crm_id or (),
-            )
-            if json_output:
-                print_json(shapes.sync_now(result))
-            else:
-                console.print(result.summary)
-                for source, why in result.skipped.items():
-                    console.print(f"  skipped {source}: {why}")
-                show_jobs(list(result.jobs), False)
-            exit_for_failures(list(result.jobs))
-            return
-        with spinner(json_output) as progress:
-            task = progress.add_task("Synchronizing", total=len(mappings or ctx.mappings))
+        for name in mappings or ():
+            ctx.mapping(name)
+        if not (erp_id or crm_id):
+            joined = integration.joinable_sync(mappings, direction=direction, full=full)
+            if joined is not None:
+                _join(integration, joined, mappings, wait, json_output)
+                return
+        with integration.holding(mappings, wait):
+            _sync(ctx, mappings, direction, full, erp_id, crm_id, json_output)
 
-            def running(name: str) -> None:
-                progress.update(task, description=f"Synchronizing {name}")
-                progress.advance(task)
 
-            jobs = synchronize_many(
-                ctx, mappings, direction=direction, full=full, on_mapping=running
-            )
-        show_jobs(jobs, json_output)
-        exit_for_failures(jobs)
+def _join(
+    integration: Integration,
+    run_id: str,
+    mappings: list[str] | None,
+    wait: float,
+    json_output: bool,
+) -> None:
+    """A run queued (REST API, admin pages) or running (a worker) does this sync already:
+    run it here if it waits, else wait up to `wait` seconds for the worker running it."""
+    if not json_output:
+        console.print(f"Joining run {run_id}, already queued or running.")
+    shown = integration.run_now(run_id, timeout=wait)
+    if shown is None:
+        raise CoupletError(f"Run {run_id} is gone.")
+    if shown["status"] in ("queued", "running"):
+        what = ", ".join(mappings) if mappings else "The synchronization"
+        # A run waiting for a lease says who has it; one running elsewhere is the job.
+        raise CoupletError(shown.get("error") or f"{what} is running in job {run_id}.")
+    if shown["status"] != "finished":
+        raise CoupletError(f"Run {run_id} is {shown['status']}: {shown.get('error')}")
+    rows = list(shown["result"].get("jobs", []))
+    show_job_rows(rows, json_output)
+    if any(j["failed"] for j in rows):
+        raise typer.Exit(EXIT_FAILED_RECORDS)
+
+
+def _sync(
+    ctx: Context,
+    mappings: list[str] | None,
+    direction: Direction | None,
+    full: bool,
+    erp_id: list[str] | None,
+    crm_id: list[str] | None,
+    json_output: bool,
+) -> None:
+    if erp_id or crm_id:
+        if not mappings or len(mappings) != 1:
+            raise ConfigError("Name exactly one mapping to synchronize single records.")
+        mapping = ctx.mapping(mappings[0])
+        result = synchronize_now(
+            ctx,
+            mapping.name,
+            direction or mapping.direction,
+            erp_ids=erp_id or (),
+            crm_ids=crm_id or (),
+        )
+        if json_output:
+            print_json(shapes.sync_now(result))
+        else:
+            console.print(result.summary)
+            for source, why in result.skipped.items():
+                console.print(f"  skipped {source}: {why}")
+            show_jobs(list(result.jobs), False)
+        exit_for_failures(list(result.jobs))
+        return
+    with spinner(json_output) as progress:
+        task = progress.add_task("Synchronizing", total=len(mappings or ctx.mappings))
+
+        def running(name: str) -> None:
+            progress.update(task, description=f"Synchronizing {name}")
+            progress.advance(task)
+
+        jobs = synchronize_many(ctx, mappings, direction=direction, full=full, on_mapping=running)
+    show_jobs(jobs, json_output)
+    exit_for_failures(jobs)
 
 
 def full_sync_command(

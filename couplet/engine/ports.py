@@ -11,7 +11,7 @@ a connector can use server paging and `$batch` instead of one round trip per rec
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -187,6 +187,17 @@ class JobQueuePort(Protocol):
         mapping never runs twice at once."""
         ...
 
+    def add_unless(
+        self, entry: JobEntry, joins: Callable[[Sequence[JobEntry]], JobEntry | None]
+    ) -> JobEntry | None:
+        """Adds the entry unless `joins` picks one of the active (ready or in process)
+        entries of its kind, and returns that one; atomic against concurrent requests."""
+        ...
+
+    def renew_claim(self, name: str, worker: str, now: dt.datetime) -> bool:
+        """The claiming worker's heartbeat; False when the claim is not its own any more."""
+        ...
+
     def release(self, entry: JobEntry) -> None:
         """Stores the entry's state after its run (and frees the claim)."""
         ...
@@ -194,5 +205,5 @@ class JobQueuePort(Protocol):
     def delete(self, name: str) -> None: ...
 
     def recover_stale(self, now: dt.datetime, older_than: dt.timedelta) -> int:
-        """Frees claims of workers that died mid-run (In Process for too long)."""
+        """Frees claims whose worker's heartbeat stopped (not renewed for `older_than`)."""
         ...

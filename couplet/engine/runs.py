@@ -67,6 +67,42 @@ def _save(state: StatePort, record: RunRecord) -> None:
     state.save_cursor(_cursor(record.id), json.dumps(asdict(record), default=str))
 
 
+def covers(active: Mapping[str, Any], action: str, params: Mapping[str, Any]) -> bool:
+    """Whether a queued or running run (its entry's payload) does all a new request asks,
+    so the request joins it (docs/behaviour.md §1.5): a sync of every mapping, or of these
+    among others, in both directions or the one asked, full when a full one is asked; any
+    other run only the same request."""
+    if active.get("action") != action:
+        return False
+    done = dict(active.get("params") or {})
+    if action != "sync":
+        return done == dict(params)
+    if done.get("direction") not in (None, params.get("direction")):
+        return False
+    if params.get("full") and not done.get("full"):
+        return False
+    wanted, has = params.get("mappings"), done.get("mappings")
+    return has is None or (wanted is not None and set(wanted) <= set(has))
+
+
+# The statuses of a run's entry while it waits for its turn or runs: a request may join it.
+ACTIVE = frozenset({JobStatus.READY, JobStatus.IN_PROCESS})
+
+
+def covering(
+    entries: Sequence[JobEntry], action: str, params: Mapping[str, Any]
+) -> JobEntry | None:
+    """The entry of a queued or running run that covers this request, if any."""
+    return next(
+        (
+            e
+            for e in entries
+            if e.kind == KIND and e.status in ACTIVE and covers(e.payload, action, params)
+        ),
+        None,
+    )
+
+
 def request(
     queue: JobQueuePort,
     state: StatePort,
@@ -75,24 +111,36 @@ def request(
     params: Mapping[str, Any],
     now: dt.datetime,
 ) -> RunRecord:
-    """Queues a run: due at once, two attempts, 30 s apart (Business Central's one-off jobs)."""
+    """Queues a run: due at once, two attempts, 30 s apart (Business Central's one-off jobs),
+    unless a queued or running run covers it: then the request joins that run, whose
+    record this returns (`record.id != run_id`)."""
     if action not in ACTIONS:
         raise ConfigError(f"No run named {action}; there are {', '.join(ACTIONS)}.")
     record = RunRecord(run_id, action, dict(params), now.isoformat())
+    # Saved before the entry exists, so a worker never finds an entry without its record.
     _save(state, record)
-    queue.upsert(
-        JobEntry(
-            name=entry_name(run_id),
-            kind=KIND,
-            max_attempts=2,
-            rerun_delay_seconds=30,
-            next_run_at=now,
-            one_off=True,
-            payload={"run": run_id},
-            description=f"{action} requested {now:%Y-%m-%d %H:%M:%S}",
-        )
+    entry = JobEntry(
+        name=entry_name(run_id),
+        kind=KIND,
+        max_attempts=2,
+        rerun_delay_seconds=30,
+        next_run_at=now,
+        one_off=True,
+        payload={"run": run_id, "action": action, "params": dict(params)},
+        description=f"{action} requested {now:%Y-%m-%d %H:%M:%S}",
     )
-    return record
+
+    joined = queue.add_unless(entry, lambda active: covering(active, action, params))
+    if joined is None:
+        return record
+    other = load(state, str(joined.payload.get("run", "")))
+    if other is None:  # the entry of a run whose record is gone cannot be followed
+        raise ConfigError(f"The run of job queue entry {joined.name} is not recorded.")
+    record.status, record.finished_at = "finished", now.isoformat()
+    record.summary = f"Joined run {other.id}, which was already queued or running."
+    record.result = {"joined": other.id}
+    _save(state, record)
+    return other
 
 
 class _Progress:

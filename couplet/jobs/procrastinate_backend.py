@@ -8,13 +8,15 @@ How the two queues fit together (one source of truth, one transport):
 - procrastinate only dispatches. A periodic task, the *scheduler tick* (every few seconds;
   procrastinate defers each tick once whatever the number of workers), looks at the due
   entries and defers one `couplet.run_entry(name)` job per entry, with `queueing_lock=name`
-  (at most one waiting per entry) and `lock=name` (at most one running per entry: a
-  mapping never runs twice at once, on any machine).
+  (at most one waiting per entry) and `lock=name` (at most one running per entry). That
+  alone does not keep a mapping from running twice (a queued run is an entry of its own);
+  the mapping leases the run takes do (`jobs/lease.py`).
 - `run_entry` claims the entry in SQL before running it (the same claim the embedded worker
   uses), so a job that arrives late - the entry already ran, or an embedded worker has it -
   does nothing. The entry's state after the run is written back to the SQL queue.
 
-The tick also frees claims of dead workers and wakes sleeping entries whose data changed.
+The tick also frees claims of dead workers (heartbeat silent) and wakes sleeping entries
+whose data changed.
 procrastinate's tables are created on worker start when missing (under an advisory lock, so
 workers starting together create them once).
 """
@@ -35,6 +37,7 @@ from procrastinate import exceptions as pexc
 from procrastinate.schema import SchemaManager
 
 from ..engine.ports import Clock, JobQueuePort
+from .lease import TTL
 from .worker import Runner, Worker
 
 log = logging.getLogger(__name__)
@@ -80,7 +83,7 @@ class ProcrastinateBackend:
         when_idle: Callable[[], object] | None = None,
         idle_every: dt.timedelta = dt.timedelta(seconds=15),
         tick_seconds: int = 5,
-        stale_after: dt.timedelta = dt.timedelta(hours=1),
+        stale_after: dt.timedelta = TTL,
         name: str | None = None,
     ) -> None:
         self.dsn = dsn

@@ -1,8 +1,12 @@
 """The worker: claims due job queue entries and runs them, one entry at a time per claim.
 
 Any number of workers may share one database (see `store.job_queue`). A run that raises is
-recorded as a failed attempt (retried after the rerun delay); a worker that dies mid-run
-leaves a claim that `recover_stale` frees after `stale_after`.
+recorded as a failed attempt (retried after the rerun delay). While an entry runs, a
+heartbeat renews its claim; a worker that dies mid-run leaves a claim that `recover_stale`
+frees once it has not been renewed for `stale_after` - a long run that is alive is never
+freed. An entry whose mappings another run holds (`lease.MappingBusy`) is put back, due
+again after `BUSY_DELAY`, without counting an attempt (docs/operations.md, "One run per
+mapping").
 """
 
 from __future__ import annotations
@@ -18,10 +22,14 @@ from dataclasses import replace
 from ..engine.errors import CoupletError
 from ..engine.ports import Clock, JobQueuePort
 from ..engine.schedule import JobEntry, JobStatus, RunOutcome, after_run
+from .lease import TTL, Heartbeat, MappingBusy
 
 log = logging.getLogger(__name__)
 
 Runner = Callable[[JobEntry], RunOutcome]
+
+# How soon an entry put back because its mapping was busy is tried again.
+BUSY_DELAY = dt.timedelta(seconds=10)
 
 
 class Worker:
@@ -31,7 +39,7 @@ class Worker:
         run: Runner,
         clock: Clock,
         *,
-        stale_after: dt.timedelta = dt.timedelta(hours=1),
+        stale_after: dt.timedelta = TTL,
         name: str | None = None,
     ) -> None:
         self.queue = queue
@@ -53,7 +61,13 @@ class Worker:
             return None
         running = replace(entry, status=JobStatus.IN_PROCESS)
         try:
-            outcome = self.run(running)
+            with Heartbeat(lambda: self._renew(entry.name), self.stale_after.total_seconds() / 4):
+                outcome = self.run(running)
+        except MappingBusy as busy:
+            log.info("job %s waits: %s", entry.name, busy)
+            later = replace(entry, next_run_at=self.clock() + BUSY_DELAY, last_error=str(busy))
+            self.queue.release(later)
+            return later
         except CoupletError as exc:
             outcome = RunOutcome(error=str(exc))
         except Exception as exc:  # a bug must not kill the worker; it is logged and retried
@@ -62,6 +76,10 @@ class Worker:
         done = after_run(entry, outcome, self.clock())
         self.queue.release(done)
         return done
+
+    def _renew(self, name: str) -> None:
+        if not self.queue.renew_claim(name, self.name, self.clock()):
+            log.error("job %s: the claim was freed while it ran", name)
 
     def run_until_idle(self, limit: int = 1000) -> int:
         """Runs due entries until none is due (for `couplet worker --once` and tests)."""

@@ -4,6 +4,7 @@ use case, each handing its work to the use-case module that owns it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from ..connectors.sign_in import Check
@@ -181,8 +182,17 @@ class Integration:
         *,
         direction: Direction | None = None,
         full: bool = False,
-    ) -> str:
+    ) -> runs.Queued:
         return runs.queue_sync(self.parts, mappings, direction=direction, full=full)
+
+    def joinable_sync(
+        self,
+        mappings: Sequence[str] | None = None,
+        *,
+        direction: Direction | None = None,
+        full: bool = False,
+    ) -> str | None:
+        return runs.joinable_sync(self.parts, mappings, direction=direction, full=full)
 
     def queue_sync_now(
         self,
@@ -192,7 +202,7 @@ class Integration:
         crm_ids: Sequence[str] = (),
         direction: Direction | None = None,
         from_couplings: bool = False,
-    ) -> str:
+    ) -> runs.Queued:
         return runs.queue_sync_now(
             self.parts,
             mapping,
@@ -202,14 +212,22 @@ class Integration:
             from_couplings=from_couplings,
         )
 
-    def queue_full_sync(self) -> str:
+    def queue_full_sync(self) -> runs.Queued:
         return runs.queue_full_sync(self.parts)
 
     def review_full_sync(self) -> list[FullSyncLine]:
         return full_sync.review(self.parts)
 
-    def run_full_sync_here(self) -> list[FullSyncLine]:
-        return full_sync.run_here(self.parts)
+    def holding(
+        self, mappings: Sequence[str] | None = None, wait: float = 0.0
+    ) -> AbstractContextManager[None]:
+        """The mappings' leases for a run in this process (see `runs.holding`)."""
+        return runs.holding(self.parts, mappings, wait)
+
+    def run_full_sync_here(self, wait: float = 0.0) -> list[FullSyncLine]:
+        """Runs the full synchronization in this process, holding every mapping's lease."""
+        with self.holding(None, wait):
+            return full_sync.run_here(self.parts)
 
     def run_status(self, run_id: str) -> dict[str, Any] | None:
         return runs.status(self.parts, run_id)

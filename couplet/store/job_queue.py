@@ -3,15 +3,21 @@
 On PostgreSQL the claim is `SELECT … FOR UPDATE SKIP LOCKED` then an update in the same
 transaction, so any number of `couplet worker` processes can share one database. On SQLite
 the database's single writer gives the same guarantee within one machine.
+
+A claim is kept alive by its worker's heartbeat (`renew_claim`, every few seconds while the
+entry runs); `recover_stale` frees only claims whose heartbeat stopped, never a long run
+that is alive (docs/operations.md, "One run per mapping").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from ..engine import runs
 from ..engine.schedule import JobEntry, JobStatus
 from . import tables as t
 
@@ -58,6 +64,11 @@ def _values(entry: JobEntry) -> dict[str, Any]:
     return values
 
 
+ACTIVE = [status.value for status in runs.ACTIVE]
+# Any constant shared by every couplet process: serializes run requests on PostgreSQL.
+REQUEST_LOCK = 0x636F75706C6572
+
+
 class SqlJobQueue:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -76,6 +87,30 @@ class SqlJobQueue:
                 )
             else:
                 conn.execute(sa.insert(t.job_queue).values(name=entry.name, **_values(entry)))
+
+    def add_unless(
+        self, entry: JobEntry, joins: Callable[[Sequence[JobEntry]], JobEntry | None]
+    ) -> JobEntry | None:
+        """Adds the entry unless `joins` picks, among the active entries of its kind, one
+        that does its work already; returns that one (None: added). Requests are
+        serialized, so two requests at once never both add: on PostgreSQL by a transaction
+        advisory lock, on SQLite by writing first (the write lock is taken at once and held
+        to the commit; a read first would let two requests read before either writes)."""
+        q = t.job_queue.c
+        with self.engine.begin() as conn:
+            if self.postgres:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(REQUEST_LOCK)))
+            else:
+                conn.execute(sa.update(t.job_queue).where(sa.false()).values(kind=q.kind))
+            active = conn.execute(
+                sa.select(t.job_queue)
+                .where(q.kind == entry.kind, q.status.in_(ACTIVE))
+                .order_by(q.next_run_at, q.name)
+            )
+            joined = joins([_entry(r) for r in active])
+            if joined is None:
+                conn.execute(sa.insert(t.job_queue).values(name=entry.name, **_values(entry)))
+            return joined
 
     def get(self, name: str) -> JobEntry | None:
         with self.engine.connect() as conn:
@@ -124,6 +159,19 @@ class SqlJobQueue:
                 return None
         return _entry(row)
 
+    def renew_claim(self, name: str, worker: str, now: dt.datetime) -> bool:
+        """The claiming worker's heartbeat: False when the claim is no longer its own."""
+        q = t.job_queue.c
+        with self.engine.begin() as conn:
+            renewed = conn.execute(
+                sa.update(t.job_queue)
+                .where(
+                    q.name == name, q.claimed_by == worker, q.status == JobStatus.IN_PROCESS.value
+                )
+                .values(claimed_at=now)
+            )
+            return renewed.rowcount == 1
+
     def release(self, entry: JobEntry) -> None:
         with self.engine.begin() as conn:
             if entry.status is JobStatus.FINISHED and entry.one_off:
@@ -140,6 +188,7 @@ class SqlJobQueue:
             conn.execute(sa.delete(t.job_queue).where(t.job_queue.c.name == name))
 
     def recover_stale(self, now: dt.datetime, older_than: dt.timedelta) -> int:
+        """Frees the claims whose heartbeat has not renewed them for `older_than`."""
         q = t.job_queue.c
         with self.engine.begin() as conn:
             result = conn.execute(

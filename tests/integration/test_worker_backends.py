@@ -16,7 +16,7 @@ def _queued_sync(systems: Systems) -> str:
     """A person's run queued the way the REST API and the admin pages queue it."""
     engine = systems.engine()
     try:
-        return engine.queue_sync(["SALESPEOPLE", "CURRENCY", "CUSTOMER"])
+        return engine.queue_sync(["SALESPEOPLE", "CURRENCY", "CUSTOMER"]).id
     finally:
         engine.close()
 

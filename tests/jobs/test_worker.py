@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from couplet.engine.errors import SyncError
 from couplet.engine.schedule import JobEntry, JobStatus, RunOutcome, restart, wake
-from couplet.jobs.worker import Worker
+from couplet.jobs.lease import MappingBusy
+from couplet.jobs.worker import BUSY_DELAY, Worker
+from couplet.store import tables
 from couplet.store.db import make_engine, migrate
 from couplet.store.job_queue import SqlJobQueue
 
@@ -146,14 +148,76 @@ def test_an_entry_never_runs_twice_at_once(queue: SqlJobQueue) -> None:
     assert runs == ["CUSTOMER"]
 
 
-def test_stale_claims_are_recovered(queue: SqlJobQueue) -> None:
+def test_a_dead_workers_claim_is_freed_once_its_heartbeat_has_been_silent(
+    queue: SqlJobQueue,
+) -> None:
     clock = Clock()
     queue.upsert(_entry())
     assert queue.claim_due(clock.now, "dead-worker") is not None
     assert queue.claim_due(clock.now, "other") is None
-    clock.advance(hours=2)
     ran: list[str] = []
-    Worker(queue, lambda e: ran.append(e.name) or RunOutcome(), clock).run_once()
+    worker = Worker(queue, lambda e: ran.append(e.name) or RunOutcome(), clock)
+    clock.advance(seconds=59)
+    assert worker.run_once() is None and ran == []
+    clock.advance(seconds=2)
+    worker.run_once()
+    assert ran == ["CUSTOMER"]
+
+
+def test_a_long_run_keeps_its_claim_while_its_heartbeat_beats(queue: SqlJobQueue) -> None:
+    clock = Clock()
+    queue.upsert(_entry())
+    other = Worker(queue, lambda e: RunOutcome(), clock, name="other")
+    claimed_at = sa.select(tables.job_queue.c.claimed_at)
+
+    def long_run(entry: JobEntry) -> RunOutcome:
+        # Ten minutes pass, 30 s at a time; the heartbeat renews the claim after each step,
+        # and the other worker, freeing dead claims, leaves it alone.
+        for _ in range(20):
+            clock.advance(seconds=30)
+            for _ in range(3000):
+                with queue.engine.connect() as conn:
+                    if conn.execute(claimed_at).scalar_one() == clock.now:
+                        break
+                threading.Event().wait(0.01)
+            else:
+                raise AssertionError("the heartbeat never renewed the claim")
+            assert other.run_once() is None
+        return RunOutcome()
+
+    first = Worker(queue, long_run, clock, name="first", stale_after=dt.timedelta(seconds=0.04))
+    # The time to live is tiny so the heartbeat (a quarter of it) beats fast; the clock
+    # the claim is judged by is the test's.
+    other.stale_after = dt.timedelta(seconds=60)
+    done = first.run_once()
+    assert done is not None and done.attempts == 0 and done.last_error is None
+
+
+def test_an_entry_whose_mapping_is_busy_waits_without_using_an_attempt(
+    queue: SqlJobQueue,
+) -> None:
+    clock = Clock()
+    queue.upsert(_entry())
+    busy = True
+    ran: list[str] = []
+
+    def run(entry: JobEntry) -> RunOutcome:
+        if busy:
+            raise MappingBusy("CUSTOMER", "RUN-abc")
+        ran.append(entry.name)
+        return RunOutcome()
+
+    worker = Worker(queue, run, clock)
+    put_back = worker.run_once()
+    assert put_back is not None and put_back.status is JobStatus.READY
+    stored = queue.get("CUSTOMER")
+    assert stored is not None and stored.attempts == 0 and stored.status is JobStatus.READY
+    assert stored.next_run_at == clock.now + BUSY_DELAY
+    assert stored.last_error == "CUSTOMER is running in job RUN-abc."
+    assert worker.run_once() is None  # not due again yet
+    busy = False
+    clock.advance(seconds=BUSY_DELAY.total_seconds())
+    worker.run_once()
     assert ran == ["CUSTOMER"]
 
 

@@ -109,7 +109,7 @@ def test_job_log_errors_and_queue(api: TestClient) -> None:
 
 def test_the_web_apps_embedded_worker_takes_queued_runs(tmp_path: Path) -> None:
     engine = open_integration(EngineSettings(database_url=f"sqlite:///{tmp_path}/engine.db"))
-    run_id = runs.request(engine.parts, "sync", {})
+    run_id = runs.request(engine.parts, "sync", {}).id
     try:
         with TestClient(create_app(engine, worker=True)):
             deadline = time.monotonic() + 60

@@ -5,6 +5,9 @@ with its id and the URL to poll, `GET /api/v1/jobs/queue/{id}`: status, records 
 far, the job log ids and, once finished, the run's result. Whichever worker runs (the one
 `couplet serve engine` starts, or `couplet worker`) does the work. `?wait=true` runs it
 before answering (200, the same document), for scripts.
+
+A request that a queued or running run covers joins it (docs/behaviour.md §1.5): the
+answer is that run's, with `"joined": true`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pydantic import BaseModel, model_validator
 
 from ...engine import shapes
 from ...engine.model import Direction
+from ...operations.runs import Queued
 from ..deps import IntegrationDep
 
 router = APIRouter(tags=["synchronization"])
@@ -44,15 +48,15 @@ class SyncNowIn(BaseModel):
 
 
 def _queued(
-    integration: IntegrationDep, response: Response, run_id: str, wait: bool
+    integration: IntegrationDep, response: Response, queued: Queued, wait: bool
 ) -> dict[str, Any]:
-    url = f"/api/v1/jobs/queue/{run_id}"
-    shown = integration.run_now(run_id) if wait else integration.run_status(run_id)
+    url = f"/api/v1/jobs/queue/{queued.id}"
+    shown = integration.run_now(queued.id) if wait else integration.run_status(queued.id)
     assert shown is not None
     response.status_code = 200 if wait else 202
     if not wait:
         response.headers["Location"] = url
-    return {**shown, "url": url}
+    return {**shown, "url": url, "joined": queued.joined}
 
 
 @router.post(
@@ -67,8 +71,8 @@ def sync(
     wait: bool = False,
 ) -> dict[str, Any]:
     body = body or SyncIn()
-    run_id = integration.queue_sync(body.mappings, direction=body.direction, full=body.full)
-    return _queued(integration, response, run_id, wait)
+    queued = integration.queue_sync(body.mappings, direction=body.direction, full=body.full)
+    return _queued(integration, response, queued, wait)
 
 
 @router.post("/mappings/{name}/sync-now", status_code=202, summary="Queue synchronizing records")
@@ -79,14 +83,14 @@ def sync_now(
     response: Response,
     wait: bool = False,
 ) -> dict[str, Any]:
-    run_id = integration.queue_sync_now(
+    queued = integration.queue_sync_now(
         name,
         erp_ids=body.erp_ids,
         crm_ids=body.crm_ids,
         direction=body.direction,
         from_couplings=body.from_couplings,
     )
-    return _queued(integration, response, run_id, wait)
+    return _queued(integration, response, queued, wait)
 
 
 @router.get("/full-sync", summary="The full synchronization review (refreshed)")

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 
 from ...engine.errors import CoupletError
 from ...engine.model import Direction
+from ...operations.runs import Queued
 from ..deps import IntegrationDep
 from ..errors import message
 from .render import back
@@ -92,14 +93,16 @@ def enable(integration: IntegrationDep) -> RedirectResponse:
     return _attempt("/", work)
 
 
-def _queue(path: str, queue: Callable[[], str]) -> RedirectResponse:
+def _queue(path: str, queue: Callable[[], Queued]) -> RedirectResponse:
     """Queues the run (the worker does it, as for the REST API) and shows its page; what
     would fail (not enabled, an unknown mapping) is refused on the page at once."""
     try:
-        run_id = queue()
+        queued = queue()
     except (CoupletError, httpx.HTTPError, ValueError) as exc:  # ValueError: a bad direction
         return back(path, message(exc), ok=False)
-    return back(f"/runs/{run_id}", "Queued: the worker runs it.")
+    if queued.joined:
+        return back(f"/runs/{queued.id}", "Already queued or running: joined that run.")
+    return back(f"/runs/{queued.id}", "Queued: the worker runs it.")
 
 
 def _direction(value: str) -> Direction | None:
