@@ -8,9 +8,9 @@ a request; each operation answered on its own). The base URL is the service root
 premises `https://host:port/<instance>` or online
 `https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>`; a `$batch` is posted
 to its group's endpoint and names each request relative to it (`companies(…)/customers`), so
-the tenant and environment stay in every URL (docs/protocols.md §B13). References held as codes (a customer's
-`salespersonCode`) are turned into `Ref`s on read and back into codes on write, so the
-engine always deals in ids.
+the tenant and environment stay in every URL (docs/protocols.md §B13). References held as
+codes (a customer's `salespersonCode`) are turned into `Ref`s on read and back into codes on
+write, so the engine always deals in ids.
 """
 
 from __future__ import annotations
