@@ -183,4 +183,5 @@ def metadata_document(
             {"Name": entity.entity_set, "EntityType": f"{NAMESPACE}.{entity.name}"},
         )
         _restrictions(node, entity.name in read_only, entity.name in singletons)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
