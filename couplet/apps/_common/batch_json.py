@@ -36,7 +36,7 @@ def _invalid(message: str) -> ODataError:
 
 def _check_items(items: list[Any]) -> None:
     """Every request is checked before any runs: a malformed one makes the whole batch a
-    400, as a malformed body would (OData JSON Format §19.1)."""
+    400, as a malformed body would (the OData JSON format's batch rules)."""
     seen: set[str] = set()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
