@@ -41,8 +41,10 @@ def _check_items(items: list[Any]) -> None:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise _invalid(f"Request {index + 1} of the batch is not a JSON object.")
-        name = item.get("id", str(index + 1))
-        if not isinstance(name, str) or not name:
+        if not isinstance(item.get("id", ""), str):
+            raise _invalid(f"The id of request {index + 1} must be a non-empty string.")
+        name = _item_id(item, index)
+        if not name:
             raise _invalid(f"The id of request {index + 1} must be a non-empty string.")
         if name in seen:
             raise _invalid(f"The id '{name}' is used by more than one request of the batch.")
@@ -80,15 +82,18 @@ def resolve_url(url: str, outer: Request) -> tuple[str, str]:
     batch_url = outer.base_url + outer.path
     root = _normal(outer.base_url)
     service_root = _normal(batch_url).rsplit("/", 1)[0] + "/"
-    split = urlsplit(urljoin(batch_url, url))
-    target = _normal(urljoin(batch_url, url))
+    resolved = urljoin(batch_url, url)
+    target = _normal(resolved)
     if not (target + "/").startswith(service_root):
         raise ODataError(
             400,
             f"The URI '{url}' is not valid because it is not based on '{service_root}'.",
             "BadRequest_InvalidRequestUrl",
         )
-    return unquote(target[len(root) :]), split.query
+    path = unquote(target[len(root) :])
+    if path.rsplit("/", 1)[-1] == "$batch":
+        raise bad_request("A batch cannot contain another batch.", code="BadRequest")
+    return path, urlsplit(resolved).query
 
 
 def _normal(url: str) -> str:

@@ -90,11 +90,13 @@ def test_an_online_batch_refuses_urls_that_drop_the_tenant_and_environment(
             _create("1", f"{ERP_API}{scoped}", "Lost"),
             _create("2", f"http://testserver{ERP_API}{scoped}", "Lost too"),
             _create("3", f"{ONLINE}{ERP_CUSTOM}companies({erp.company_id})/customers", "Other"),
+            {"id": "4", "method": "POST", "url": "$batch", "body": {"requests": []}},
         ],
     )
     assert r.status_code == 200
     answers = r.json()["responses"]
-    assert [x["status"] for x in answers] == [400, 400, 400]
+    assert [x["status"] for x in answers] == [400, 400, 400, 400]
+    assert "cannot contain another batch" in answers[3]["body"]["error"]["message"]
     error = answers[0]["body"]["error"]
     assert error["code"] == "BadRequest_InvalidRequestUrl"
     assert f"not based on 'http://testserver{ONLINE}/api/v2.0/'" in error["message"]
