@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from couplet.connectors.business_central.connector import BusinessCentralConnector
@@ -14,20 +16,19 @@ from couplet.engine.errors import ConfigError
 from couplet.engine.model import Condition, Op, Ref
 from tests.helpers import ADMIN_ID, ADMIN_SECRET, ErpClient, erp_client
 
+ONLINE = "http://testserver/v2.0/contoso/Production"
+
 
 def connect(
-    erp: ErpClient, company: str = "CRONUS", batch_size: int = 100
+    erp: ErpClient, company: str = "CRONUS", batch_size: int = 100, root: str = "http://testserver"
 ) -> BusinessCentralConnector:
     erp.http.auth = OAuthClientCredentials(
         ClientCredentials(
-            "http://testserver/oauth2/token", ADMIN_ID, ADMIN_SECRET, "http://testserver/.default"
+            f"{root.rstrip('/')}/oauth2/token", ADMIN_ID, ADMIN_SECRET, "http://testserver/.default"
         )
     )
     return BusinessCentralConnector(
-        HttpSession(erp.http, sleep=lambda _: None),
-        "http://testserver",
-        company,
-        batch_size=batch_size,
+        HttpSession(erp.http, sleep=lambda _: None), root, company, batch_size=batch_size
     )
 
 
@@ -151,3 +152,33 @@ def test_local_currency_code_is_the_company_information_currency(
 ) -> None:
     [info] = erp.rows("companyInformation")
     assert info["currencyCode"] and bc.local_currency_code() == info["currencyCode"]
+
+
+def test_business_central_online_root(erp: ErpClient) -> None:
+    """With the online root every request - reads, each group's $batch and the requests in
+    it, actions - keeps the tenant and environment."""
+    sent: list[tuple[str, str, list[str]]] = []
+
+    def record(request: httpx.Request) -> None:
+        inner = (
+            json.loads(request.content)["requests"] if request.url.path.endswith("$batch") else []
+        )
+        sent.append((request.method, str(request.url), [r["url"] for r in inner]))
+
+    erp.http.event_hooks["request"].append(record)
+    bc = connect(erp, root=ONLINE + "/")
+    [created] = bc.insert_many("customers", [{"displayName": "Online"}])
+    assert created.ok and created.row is not None
+    [agent] = bc.insert_many("shippingAgents", [{"code": "OWN", "displayName": "Own"}])
+    assert agent.ok, agent.error
+    assert bc.update_many("customers", [(created.row.id, {"city": "Oslo"})])[0].ok
+    assert [r.values["city"] for page in bc.query("customers") for r in page] == ["Oslo"]
+    assert bc.count("customers") == 1
+    assert bc.delete_many("customers", [created.row.id])[0].ok
+    api = [(m, u, inner) for m, u, inner in sent if "/oauth2/" not in u]
+    assert api and all(u.startswith(ONLINE + "/api/") for _, u, _ in api), api
+    batches = {u.removeprefix(ONLINE): inner for m, u, inner in api if u.endswith("$batch")}
+    assert set(batches) == {"/api/v2.0/$batch", "/api/couplet/integration/v1.0/$batch"}
+    company = f"companies({bc.company_id})/"
+    inner_urls = [url for m, u, inner in api if u.endswith("$batch") for url in inner]
+    assert inner_urls and all(url.startswith(company) for url in inner_urls), inner_urls

@@ -22,6 +22,8 @@ from tests.conftest import DatabaseFactory
 from tests.helpers import CrmClient, ErpClient, token_for
 
 CRM, ERP = "http://crm.test", "http://erp.test"
+# Business Central online's service root shape, served by the reference ERP as well.
+ERP_ONLINE = ERP + "/v2.0/contoso/Production"
 PERSON = ("a-person", "person-pw")
 SETUP = [
     "--crm-url",
@@ -44,13 +46,23 @@ class Systems:
     crm: CrmClient
     erp: ErpClient
     engine_url: str
+    setup: list[str]  # `couplet setup`'s connection options for these services
 
     def engine(self) -> Integration:
         return common.integration_factory(EngineSettings(database_url=self.engine_url))
 
 
 @pytest.fixture
-def systems(databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems]:
+def erp_root() -> str:
+    """The ERP URL the engine is set up with; a test parametrizes it with `ERP_ONLINE` to run
+    against Business Central online's root shape."""
+    return ERP
+
+
+@pytest.fixture
+def systems(
+    databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch, erp_root: str
+) -> Iterator[Systems]:
     """The CRM, the ERP and the engine, each on its own fresh database of the test's backend."""
     crm_url, erp_url, engine_url = databases(["crm", "erp", "engine"])
     crm_app = create_crm(
@@ -72,7 +84,9 @@ def systems(databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> Iter
     )
 
     def clients(base_url: str) -> httpx.Client:
-        app = {CRM: crm_app, ERP: erp_app}.get(base_url)
+        app = next(
+            (a for url, a in ((CRM, crm_app), (ERP, erp_app)) if base_url.startswith(url)), None
+        )
         assert app is not None, base_url
         return TestClient(app, base_url=base_url)
 
@@ -93,6 +107,7 @@ def systems(databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> Iter
             ensure_api_user(tx, *PERSON)
         crm = CrmClient(crm_http, token_for(crm_http, *PERSON))
         erp = ErpClient(erp_http, token_for(erp_http, *PERSON))
-        yield Systems(crm, erp, engine_url)
+        setup = [erp_root if arg == ERP else arg for arg in SETUP]
+        yield Systems(crm, erp, engine_url, setup)
     crm_app.state.engine.dispose()
     erp_app.state.engine.dispose()

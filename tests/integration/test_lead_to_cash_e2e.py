@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.integration.conftest import SETUP, Systems
+import pytest
+
+from tests.integration.conftest import ERP, ERP_ONLINE, Systems
 from tests.integration.engine_cli import cli, cli_json
 from tests.integration.test_invoices_e2e import named, pay
 
 
+@pytest.mark.parametrize("erp_root", [ERP, ERP_ONLINE])
 def test_one_lead_to_cash_cycle(systems: Systems) -> None:
     crm, erp = systems.crm, systems.erp
     # Master data lives in the ERP; the full synchronization brings it to the CRM.
@@ -21,7 +24,7 @@ def test_one_lead_to_cash_cycle(systems: Systems) -> None:
         {"displayName": "Touring Bike", "unitPrice": 1200, "baseUnitOfMeasureId": pcs["id"]},
     )
     erp.create("itemAdjustments", {"itemId": item["id"], "quantity": 10}, custom=True)
-    cli(systems, "setup", *SETUP, "--sales-order-integration", "--enable")
+    cli(systems, "setup", *systems.setup, "--sales-order-integration", "--enable")
     cli(systems, "full-sync", "--start")
     account, product = (
         named(systems, "accounts", "Adatum Corporation"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.integration.conftest import SETUP, Systems
+import pytest
+
+from tests.integration.conftest import ERP, ERP_ONLINE, Systems
 from tests.integration.engine_cli import cli
 
 
@@ -32,9 +34,10 @@ def _customers(systems: Systems) -> dict[str, dict[str, Any]]:
     return {c["displayName"]: c for c in systems.erp.rows("customers")}
 
 
+@pytest.mark.parametrize("erp_root", [ERP, ERP_ONLINE])
 def test_full_sync_then_incremental_both_ways_without_ping_pong(systems: Systems) -> None:
     _seed(systems)
-    cli(systems, "setup", *SETUP, "--enable", "--test")
+    cli(systems, "setup", *systems.setup, "--enable", "--test")
     review = json.loads(cli(systems, "full-sync", "--json"))
     by_name = {r["name"]: r for r in review}
     assert by_name["CUSTOMER"]["recommendation"] == "couple-records"
@@ -85,7 +88,7 @@ def test_full_sync_then_incremental_both_ways_without_ping_pong(systems: Systems
 
 def test_a_sleeping_job_wakes_when_its_data_changes(systems: Systems) -> None:
     _seed(systems)
-    cli(systems, "setup", *SETUP, "--enable")
+    cli(systems, "setup", *systems.setup, "--enable")
     cli(systems, "full-sync", "--start")
     engine = systems.engine()
     try:

@@ -15,7 +15,7 @@ import copy
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
@@ -27,31 +27,92 @@ Route = Callable[[Tx, Request], Reply]
 ErrorReply = Callable[[ODataError], Reply]
 
 
-def _sub_request(item: dict[str, Any], outer: Request, api_root: str) -> Request:
-    method = str(item.get("method", "")).upper()
-    url = item.get("url")
-    if method not in ("GET", "POST", "PATCH", "PUT", "DELETE") or not isinstance(url, str):
-        raise bad_request("Each batch request needs a method and a url.", target="requests")
+_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
+
+
+def _invalid(message: str) -> ODataError:
+    return bad_request(message, code="BadRequest", target="requests")
+
+
+def _check_items(items: list[Any]) -> None:
+    """Every request is checked before any runs: a malformed one makes the whole batch a
+    400, as a malformed body would (the OData JSON format's batch rules)."""
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise _invalid(f"Request {index + 1} of the batch is not a JSON object.")
+        if not isinstance(item.get("id", ""), str):
+            raise _invalid(f"The id of request {index + 1} must be a non-empty string.")
+        name = _item_id(item, index)
+        if not name:
+            raise _invalid(f"The id of request {index + 1} must be a non-empty string.")
+        if name in seen:
+            raise _invalid(f"The id '{name}' is used by more than one request of the batch.")
+        method, url = item.get("method"), item.get("url")
+        if not isinstance(method, str) or method.upper() not in _METHODS:
+            raise _invalid(f"Request '{name}' needs a method: one of {', '.join(_METHODS)}.")
+        if not isinstance(url, str) or not url:
+            raise _invalid(f"Request '{name}' needs a url.")
+        headers = item.get("headers", {})
+        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+            raise _invalid(f"The headers of request '{name}' must be an object of strings.")
+        depends = item.get("dependsOn", [])
+        if not isinstance(depends, list) or not all(
+            isinstance(d, str) and d in seen for d in depends
+        ):
+            raise _invalid(
+                f"The dependsOn of request '{name}' must list ids of requests before it."
+            )
+        seen.add(name)
+
+
+def _item_id(item: dict[str, Any], index: int) -> str:
+    return str(item.get("id", index + 1))
+
+
+def resolve_url(url: str, outer: Request) -> tuple[str, str]:
+    """An inner request's path relative to the API root, and its query string.
+
+    The url is resolved against the batch's own URL the way any URL reference is: absolute
+    (`https://host/…/api/v2.0/companies(…)`), absolute path (`/…/api/v2.0/companies(…)`) or
+    relative to the batch endpoint (`companies(…)`). It must land in the service the batch
+    was posted to: under Business Central online an absolute path without the tenant and
+    environment does not (docs/protocols.md §B7, §B13).
+    """
+    batch_url = outer.base_url + outer.path
+    root = _normal(outer.base_url)
+    service_root = _normal(batch_url).rsplit("/", 1)[0] + "/"
+    resolved = urljoin(batch_url, url)
+    target = _normal(resolved)
+    if not (target + "/").startswith(service_root):
+        raise ODataError(
+            400,
+            f"The URI '{url}' is not valid because it is not based on '{service_root}'.",
+            "BadRequest_InvalidRequestUrl",
+        )
+    path = unquote(target[len(root) :])
+    if path.rsplit("/", 1)[-1] == "$batch":
+        raise bad_request("A batch cannot contain another batch.", code="BadRequest")
+    return path, urlsplit(resolved).query
+
+
+def _normal(url: str) -> str:
+    """The URL without query and fragment; scheme and host compare case-insensitively."""
     split = urlsplit(url)
-    path = split.path
-    root = api_root.strip("/") + "/"
-    if split.scheme or path.startswith("/"):
-        path = path.lstrip("/")
-        if root in path:
-            path = path[path.index(root) + len(root) :]
-    else:
-        # Relative URLs are relative to where the batch was posted (e.g. "v2.0/$batch").
-        folder = outer.path.rsplit("/", 1)[0] + "/" if "/" in outer.path else ""
-        path = folder + path
-    headers = {k.lower(): str(v) for k, v in (item.get("headers") or {}).items()}
+    return urlunsplit((split.scheme.lower(), split.netloc.lower(), split.path, "", ""))
+
+
+def _sub_request(item: dict[str, Any], outer: Request) -> Request:
+    path, query = resolve_url(item["url"], outer)
+    headers = {k.lower(): v for k, v in item.get("headers", {}).items()}
     if "authorization" in outer.headers:
         headers["authorization"] = outer.headers["authorization"]
     body = item.get("body")
     raw = json.dumps(body).encode() if body is not None else b""
     return Request(
-        method=method,
+        method=item["method"].upper(),
         path=path,
-        query=dict(parse_qsl(split.query)),
+        query=dict(parse_qsl(query)),
         headers=headers,
         body=raw,
         base_url=outer.base_url,
@@ -87,24 +148,24 @@ def run_json_batch(
     route: Route,
     error_reply: ErrorReply,
     *,
-    api_root: str,
     max_operations: int = 100,
 ) -> Reply:
     data = req.json()
     items = data.get("requests")
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise bad_request("The batch body needs a 'requests' array.", target="requests")
+    if not isinstance(items, list):
+        raise _invalid("The batch body needs a 'requests' array.")
     if len(items) > max_operations:
         raise bad_request(
             f"The batch has {len(items)} operations; at most {max_operations} are allowed."
         )
+    _check_items(items)
     atomic = (req.header("isolation") or "").lower() == "snapshot"
     whole = tx.conn.begin_nested() if atomic else None
     responses: list[dict[str, Any]] = []
     failed: set[str] = set()
     for index, item in enumerate(items):
-        request_id = str(item.get("id", index + 1))
-        depends = [str(x) for x in item.get("dependsOn") or []]
+        request_id = _item_id(item, index)
+        depends = list(item.get("dependsOn", []))
         if failed.intersection(depends):
             responses.append(_failed_dependency(request_id, sorted(failed & set(depends))[0]))
             failed.add(request_id)
@@ -114,7 +175,7 @@ def run_json_batch(
         scratch = {k: copy.copy(v) for k, v in tx.scratch.items()}
         savepoint = tx.conn.begin_nested()
         try:
-            reply = route(tx, _sub_request(item, req, api_root))
+            reply = route(tx, _sub_request(item, req))
         except ODataError as err:
             reply = error_reply(err)
         except sa.exc.IntegrityError:
@@ -136,9 +197,9 @@ def run_json_batch(
                 r if r["id"] == request_id else _failed_dependency(r["id"], request_id)
                 for r in responses
             ] + [
-                _failed_dependency(str(i.get("id", n + 1)), request_id)
+                _failed_dependency(_item_id(i, n), request_id)
                 for n, i in enumerate(items)
-                if str(i.get("id", n + 1)) not in done
+                if _item_id(i, n) not in done
             ]
             return Reply(200, {"responses": responses})
     if whole is not None:

@@ -8,6 +8,24 @@ from typing import Any
 
 from .errors import bad_request
 
+# Bodies nest a few levels (a document, its lines, a bind); deeper ones are refused before
+# anything walks them recursively.
+MAX_JSON_DEPTH = 32
+
+
+def _depth(data: Any) -> int:
+    """How deeply a parsed JSON value nests, walked without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_JSON_DEPTH:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
 
 @dataclass
 class Request:
@@ -28,6 +46,13 @@ class Request:
             data = json.loads(self.body)
         except (ValueError, UnicodeDecodeError):
             raise bad_request("The request body is not valid JSON.") from None
+        except RecursionError:
+            data = None  # past the parser's own limit
+            too_deep = True
+        else:
+            too_deep = _depth(data) > MAX_JSON_DEPTH
+        if too_deep:
+            raise bad_request(f"The request body is nested more than {MAX_JSON_DEPTH} levels deep.")
         if not isinstance(data, dict):
             raise bad_request("The request body must be a JSON object.")
         return data

@@ -59,6 +59,7 @@ class ODataService:
         throttle: Throttle,
         api_root: str,
         clock: Callable[[], dt.datetime],
+        root_prefixes: tuple[str, ...] = (),
     ) -> None:
         self.model = model
         self.dialect = dialect
@@ -70,6 +71,9 @@ class ODataService:
         self.throttle = throttle
         self.api_root = api_root.rstrip("/")
         self.clock = clock
+        # Further roots the same API is served under, e.g. Business Central online's
+        # "/v2.0/{tenant}/{environment}" before "/api" (docs/protocols.md §B13).
+        self.root_prefixes = root_prefixes
 
     # -- request handling -------------------------------------------------------------
 
@@ -227,9 +231,20 @@ class ODataService:
     # -- HTTP app -----------------------------------------------------------------------
 
     def mount(self, app: FastAPI) -> None:
+        for prefix in ("", *self.root_prefixes):
+            self._mount_root(app, prefix)
+
+    def _mount_root(self, app: FastAPI, prefix: str) -> None:
+        """The token endpoint and the API under one root: `{prefix}/oauth2/token` and
+        `{prefix}{api_root}/...`; the prefix's path parameters (tenant, environment) only
+        shape the URLs the answers carry."""
         service = self
 
-        @app.post("/oauth2/token", tags=["auth"])
+        def root_url(request: HttpRequest) -> str:
+            named = {k: v for k, v in request.path_params.items() if k != "path"}
+            return str(request.base_url) + prefix.format(**named).lstrip("/")
+
+        @app.post(prefix + "/oauth2/token", tags=["auth"], include_in_schema=not prefix)
         async def token(request: HttpRequest) -> Response:
             form = {k: str(v) for k, v in (await request.form()).items()}
 
@@ -245,11 +260,11 @@ class ODataService:
                 )
 
         @app.api_route(
-            self.api_root + "/{path:path}",
+            prefix + self.api_root + "/{path:path}",
             methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
             include_in_schema=False,
         )
-        async def api(path: str, request: HttpRequest) -> Response:
+        async def api(request: HttpRequest) -> Response:
             fallback = request.client.host if request.client else "anonymous"
             key = Throttle.client_key(request.headers.get("authorization"), fallback)
             refusal = service.throttle.enter(key) if service.throttle.policy.enabled else None
@@ -263,13 +278,14 @@ class ODataService:
                 reply = service.error_reply(err)
                 return JSONResponse(reply.body, status_code=429, headers=reply.headers)
             try:
+                root = root_url(request).rstrip("/")
                 req = Request(
                     method=request.method,
-                    path=path,
+                    path=request.path_params["path"],
                     query=dict(request.query_params),
                     headers={k.lower(): v for k, v in request.headers.items()},
                     body=await request.body(),
-                    base_url=str(request.base_url) + service.api_root.lstrip("/") + "/",
+                    base_url=f"{root}{service.api_root}/",
                 )
                 reply = await run_in_threadpool(service.handle, req)
             finally:

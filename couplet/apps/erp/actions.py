@@ -53,3 +53,8 @@ def find_action(entity: str, name: str, group: str) -> Action | None:
     if found is None or group not in found[0]:
         return None
     return found[1]
+
+
+def actions_of(group: str) -> list[tuple[str, str]]:
+    """The (entity, action) pairs an API group serves, for its `$metadata`."""
+    return sorted(key for key, (groups, _) in _REGISTRY.items() if group in groups)

@@ -1,7 +1,8 @@
 """The ERP service factory: `create_app(settings)` builds the Business-Central-compatible app.
 
 One app serves two API groups under `/api`: the standard `v2.0` API and the custom
-`couplet/integration/v1.0` group, plus `POST /oauth2/token`.
+`couplet/integration/v1.0` group, plus `POST /oauth2/token`; the same again under
+Business Central online's `/v2.0/{tenant}/{environment}`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from .tables import BY_NAME, TABLES
 from .webhooks import add_outbox
 
 API_ROOT = "/api"
+# Business Central online's service root: the API lives under the tenant and environment
+# (docs/protocols.md §B13); on premises it is the root itself.
+ONLINE_ROOT = "/v2.0/{tenant}/{environment}"
 
 
 def build_model() -> Model:
@@ -68,7 +72,7 @@ def create_app(
         dialect=dialect,
         rules=rules,
         transactions=transactions,
-        router=ErpRouter(dialect, subscriptions.handle, API_ROOT),
+        router=ErpRouter(dialect, subscriptions.handle),
         resolve_principal=resolver(model),
         issuer=TokenIssuer(key, "couplet-erp", settings.token_lifetime_seconds, now),
         throttle=Throttle(
@@ -80,6 +84,7 @@ def create_app(
         ),
         api_root=API_ROOT,
         clock=now,
+        root_prefixes=(ONLINE_ROOT,),
     )
     app = FastAPI(
         title="couplet reference ERP (Business Central API v2.0 subset)",

@@ -77,6 +77,15 @@ class BusinessCentralDialect(Dialect):
             if name.startswith("@odata.") or "@" in name:
                 continue
             f = entity.field(name)
+            if f is not None and f.read_only and not f.hidden:
+                # Business Central refuses a write to a field its API page does not let
+                # clients edit (docs/protocols.md §B12).
+                raise ODataError(
+                    400,
+                    f"Control '{name}' is read-only.",
+                    "BadRequest_InvalidOperation",
+                    target=name,
+                )
             if f is not None and f.type is FieldType.GUID and raw == EMPTY_GUID:
                 values[name] = None  # BC clients clear a reference with the empty GUID
                 continue

@@ -1,21 +1,25 @@
 """Maps Business Central API paths to operations.
 
 `/api/v2.0/companies({id})/<set>[({id})[/<lines>[({id})] | /Microsoft.NAV.<action>]]`, the
-same under the custom group `/api/couplet/integration/v1.0/`, plus the unscoped
-`/api/v2.0/$batch` and `/api/v2.0/subscriptions`. Every company-scoped read and write is
-confined to the company in the URL.
+same under the custom group `/api/couplet/integration/v1.0/`, plus each group's unscoped
+`$batch` and `$metadata`, and `/api/v2.0/subscriptions`. Every company-scoped read and
+write is confined to the company in the URL. Query syntax errors (an unknown property in
+`$select`, an unknown system query option, a bad `$filter`) answer 400 with
+`BadRequest_NotFound`, Business Central's code for them (docs/protocols.md §B12).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
 from .._common import operations as ops
 from .._common.batch_json import run_json_batch
-from .._common.errors import ODataError
+from .._common.errors import BAD_QUERY, ODataError
 from .._common.http import Reply, Request
 from .._common.records import Tx
 from .._common.types import parse_guid
@@ -23,6 +27,7 @@ from . import document_actions, statistics, writes
 from .actions import ActionContext, find_action
 from .dialect import BusinessCentralDialect
 from .filters import check_filter
+from .metadata import metadata_document
 from .schema import CUSTOM, STANDARD, Table
 from .tables import BY_NAME, sets_of
 
@@ -58,6 +63,17 @@ def _not_found(segment: str) -> ODataError:
     )
 
 
+@contextmanager
+def query_syntax() -> Iterator[None]:
+    """Query option errors from the shared query layer, with Business Central's code."""
+    try:
+        yield
+    except ODataError as err:
+        if err.status != 400 or err.code != BAD_QUERY:
+            raise
+        raise ODataError(400, err.message, "BadRequest_NotFound", target=err.target) from None
+
+
 def _method_not_allowed(method: str, what: str) -> ODataError:
     return ODataError(
         405, f"'{method}' requests for '{what}' are not allowed.", "BadRequest_MethodNotAllowed"
@@ -66,13 +82,15 @@ def _method_not_allowed(method: str, what: str) -> ODataError:
 
 class ErpRouter:
     def __init__(
-        self, dialect: BusinessCentralDialect, subscriptions: SubscriptionsHandler, api_root: str
+        self, dialect: BusinessCentralDialect, subscriptions: SubscriptionsHandler
     ) -> None:
         self.dialect = dialect
         self.model = dialect.model
         self.sets = {STANDARD: sets_of(STANDARD), CUSTOM: sets_of(CUSTOM)}
         self.subscriptions = subscriptions
-        self.api_root = api_root
+        self.metadata = {
+            group: metadata_document(group, READ_ONLY, SINGLETONS) for group in (STANDARD, CUSTOM)
+        }
 
     def __call__(self, tx: Tx, req: Request) -> Reply:
         match = _GROUP.match(req.path.strip("/"))
@@ -80,8 +98,14 @@ class ErpRouter:
             raise _not_found(req.path.split("/")[0])
         group, rest = match.group("group"), match.group("rest") or ""
         segments = [s for s in rest.split("/") if s]
-        if group == STANDARD and segments[:1] == ["$batch"] and req.method == "POST":
-            return run_json_batch(tx, req, self, self._error, api_root=self.api_root)
+        if segments == ["$batch"]:
+            if req.method != "POST":
+                raise _method_not_allowed(req.method, "$batch")
+            return run_json_batch(tx, req, self, self._error)
+        if segments == ["$metadata"]:
+            if req.method != "GET":
+                raise _method_not_allowed(req.method, "$metadata")
+            return Reply(200, raw=self.metadata[group], content_type="application/xml")
         if group == STANDARD and segments and segments[0].startswith("subscriptions"):
             return self.subscriptions(tx, req, rest)
         if not segments:
@@ -103,7 +127,12 @@ class ErpRouter:
                 raise _not_found(segments[1])
             if req.method != "GET":
                 raise _method_not_allowed(req.method, "companies")
-            return ops.query_collection(tx, self.dialect, company_entity, req)
+            # Relative to the group, so the context URL names the group's $metadata.
+            in_group = dataclasses.replace(
+                req, path=segments[0], base_url=f"{req.base_url}{group}/"
+            )
+            with query_syntax():
+                return ops.query_collection(tx, self.dialect, company_entity, in_group)
         company_id = self._company_id(tx, first.group("key"))
         scoped = Request(
             method=req.method,
@@ -116,7 +145,8 @@ class ErpRouter:
         if len(segments) == 1:
             if req.method != "GET":
                 raise _method_not_allowed(req.method, "companies")
-            return ops.read_single(tx, self.dialect, company_entity, company_id, scoped)
+            with query_syntax():
+                return ops.read_single(tx, self.dialect, company_entity, company_id, scoped)
         return self._in_company(tx, scoped, group, company_id)
 
     def _error(self, err: ODataError) -> Reply:
@@ -204,13 +234,15 @@ class ErpRouter:
         scope = sa.and_(t.c.companyId == company_id, *(t.c[k] == v for k, v in parent.items()))
         if rest == ["$count"] and req.method == "GET":
             check_filter(req.query.get("$filter"))
-            return ops.count_collection(tx, entity, req, scope, self.dialect)
+            with query_syntax():
+                return ops.count_collection(tx, entity, req, scope, self.dialect)
         if rest:
             raise _not_found(rest[0])
         if req.method == "GET":
             check_filter(req.query.get("$filter"))
             statistics.before_read(tx, entity.name, company_id)
-            return ops.query_collection(tx, self.dialect, entity, req, scope)
+            with query_syntax():
+                return ops.query_collection(tx, self.dialect, entity, req, scope)
         if req.method == "POST":
             if entity.name in READ_ONLY or entity.name in SINGLETONS:
                 raise _method_not_allowed("POST", entity.entity_set)
@@ -221,7 +253,8 @@ class ErpRouter:
         entity = table.entity
         if req.method == "GET":
             statistics.before_read(tx, entity.name, tx.require(entity.name, key)["companyId"])
-            return ops.read_single(tx, self.dialect, entity, key, req)
+            with query_syntax():
+                return ops.read_single(tx, self.dialect, entity, key, req)
         writable = entity.name not in READ_ONLY and entity.name not in APPEND_ONLY
         if req.method == "PATCH" and writable:
             return writes.update(tx, self.dialect, entity, key, req)

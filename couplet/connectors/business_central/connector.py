@@ -4,9 +4,13 @@ Standard entity sets live under `/api/v2.0/companies({id})/`, what v2.0 lacks un
 custom group `/api/couplet/integration/v1.0/companies({id})/`. Reads page with
 `odata.maxpagesize` (up to 20,000), reads by id use `id eq … or id eq …` (an OR on one
 field, which Business Central allows), and writes go through JSON `$batch` (100 operations
-a request; each operation answered on its own). References held as codes (a customer's
-`salespersonCode`) are turned into `Ref`s on read and back into codes on write, so the
-engine always deals in ids.
+a request; each operation answered on its own). The base URL is the service root, on
+premises `https://host:port/<instance>` or online
+`https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>`; a `$batch` is posted
+to its group's endpoint and names each request relative to it (`companies(…)/customers`), so
+the tenant and environment stay in every URL (docs/protocols.md §B13). References held as
+codes (a customer's `salespersonCode`) are turned into `Ref`s on read and back into codes on
+write, so the engine always deals in ids.
 """
 
 from __future__ import annotations
@@ -111,12 +115,16 @@ class BusinessCentralConnector:
                     raise ConfigError(f"The ERP has no company named '{self.company_name}'.")
             return self._company_id
 
+    @staticmethod
+    def group(table: str) -> str:
+        return STANDARD if table in STANDARD_SETS else CUSTOM
+
     def path(self, table: str) -> str:
-        group = STANDARD if table in STANDARD_SETS else CUSTOM
-        return f"{group}companies({self.company_id})/{table}"
+        """The table's entity set relative to its API group's root (and its `$batch`)."""
+        return f"companies({self.company_id})/{table}"
 
     def url(self, table: str) -> str:
-        return self.base + self.path(table)
+        return self.base + self.group(table) + self.path(table)
 
     def local_currency_code(self) -> str:
         """The company's local currency (LCY) ISO code from its company information, "" when
@@ -278,10 +286,7 @@ class BusinessCentralConnector:
         if table is None or row_id is None:
             raise SyncError(f"Business Central actions are bound to a row; {action} names none.")
         group = STANDARD if (table, action) in STANDARD_ACTIONS else CUSTOM
-        url = (
-            f"{self.base}{group}companies({self.company_id})/{table}({row_id})"
-            f"/Microsoft.NAV.{action}"
-        )
+        url = f"{self.base}{group}{self.path(table)}({row_id})/Microsoft.NAV.{action}"
         response = self.session.request(
             "POST",
             url,
@@ -314,7 +319,7 @@ class BusinessCentralConnector:
             body = json.dumps({"requests": requests}, default=_json_default)
             response = self.session.request(
                 "POST",
-                f"{self.base}{STANDARD}$batch",
+                f"{self.base}{self.group(table)}$batch",
                 content=body,
                 headers={"Content-Type": "application/json", "Accept": "application/json"},
             )

@@ -159,3 +159,17 @@ def test_retry_on_server_error_and_drop_on_client_error(erp: ErpClient, receiver
             break
         time.sleep(0.1)
     assert listed == []
+
+
+def test_subscriptions_under_the_online_root(erp: ErpClient, receiver: Receiver) -> None:
+    online = "/v2.0/contoso/Production"
+    resource = f"http://testserver{online}/api/v2.0/companies({erp.company_id})/customers"
+    r = erp.http.post(
+        online + ERP_API + "subscriptions",
+        headers=erp.headers(),
+        json={"notificationUrl": receiver.url, "clientState": "s", "resource": resource},
+    )
+    assert r.status_code == 201, r.text
+    created = erp.create("customers", {"displayName": "Online"})
+    [note] = receiver.wait_for(1)
+    assert [e["resource"] for e in note["value"]] == [f"{resource}({created['id']})"]
