@@ -148,7 +148,9 @@ def _compile(node: odata_ast._Node) -> Predicate:
     if isinstance(node, odata_ast.UnaryOp) and isinstance(node.op, odata_ast.Not):
         inner = _compile(node.operand)
         return lambda r: not inner(r)
-    if isinstance(node, odata_ast.Compare) and isinstance(node.comparator, odata_ast.Eq | odata_ast.NotEq):
+    if isinstance(node, odata_ast.Compare) and isinstance(
+        node.comparator, odata_ast.Eq | odata_ast.NotEq
+    ):
         prop, value = _operands(node)
         if isinstance(node.comparator, odata_ast.Eq):
             return lambda r: r.get(prop) == value

@@ -25,6 +25,10 @@ from .metadata import Metadata, TableInfo
 
 API_PATH = "/api/data/v9.2/"
 LOGICAL = "@Microsoft.Dynamics.CRM.lookuplogicalname"
+# Written rows come back with the table of each lookup, so a polymorphic one reads right.
+WRITE_PREFER = (
+    'return=representation,odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"'
+)
 READ_HEADERS = {
     "Accept": "application/json",
     "OData-MaxVersion": "4.0",
@@ -138,7 +142,7 @@ class DataverseConnector:
                 "POST",
                 API_PATH + table,
                 self._body(info, values),
-                {"Prefer": "return=representation"},
+                {"Prefer": WRITE_PREFER},
             )
             for values in rows
         ]
@@ -155,7 +159,7 @@ class DataverseConnector:
                 "PATCH",
                 f"{API_PATH}{table}({key})",
                 self._body(info, values),
-                {"Prefer": "return=representation", "If-Match": "*"},
+                {"Prefer": WRITE_PREFER, "If-Match": "*"},
             )
             for key, values in changes
         ]

@@ -149,9 +149,7 @@ def test_ordering_comparisons_with_null(crm: CrmClient) -> None:
         {"$nosuch": "1"},
     ],
 )
-def test_query_options_not_implemented_are_refused(
-    crm: CrmClient, params: dict[str, str]
-) -> None:
+def test_query_options_not_implemented_are_refused(crm: CrmClient, params: dict[str, str]) -> None:
     crm.create("accounts", {"name": "Contoso"})
     r = crm.get("accounts", params=params)
     assert r.status_code == 400, (params, r.text)
