@@ -223,14 +223,17 @@ class _FilterVisitor(AstToSqlAlchemyCoreVisitor):
             isinstance(left, odata_ast.Null) or isinstance(right, odata_ast.Null)
         ):
             return self._ordered_with_null(left, right, comparator)
-        if self.fold_case and isinstance(comparator, odata_ast.Eq | odata_ast.NotEq | odata_ast.In):
-            if self._is_text(left) or self._is_text(right):
-                lower_left, lower_right = self._lower(left), self._lower(right)
-                if isinstance(comparator, odata_ast.In):
-                    return lower_left.in_(lower_right)
-                if isinstance(comparator, odata_ast.Eq):
-                    return lower_left == lower_right
-                return lower_left != lower_right
+        if (
+            self.fold_case
+            and isinstance(comparator, odata_ast.Eq | odata_ast.NotEq | odata_ast.In)
+            and (self._is_text(left) or self._is_text(right))
+        ):
+            lower_left, lower_right = self._lower(left), self._lower(right)
+            if isinstance(comparator, odata_ast.In):
+                return lower_left.in_(lower_right)
+            if isinstance(comparator, odata_ast.Eq):
+                return lower_left == lower_right
+            return lower_left != lower_right
         return super().visit_Compare(node)
 
     def _ordered_with_null(

@@ -174,7 +174,8 @@ def test_one_to_many_relationships_and_filters(crm: CrmClient) -> None:
         "salesorder",
         "OneToManyRelationships",
         **{
-            "$filter": "ReferencingEntity eq 'salesorderdetail' and ReferencingAttribute eq 'salesorderid'"
+            "$filter": "ReferencingEntity eq 'salesorderdetail' "
+            "and ReferencingAttribute eq 'salesorderid'"
         },
     )
     assert len(rows) == 1
