@@ -51,9 +51,18 @@ class TableInfo:
     columns: tuple[str, ...] = ()
 
 
-# Attribute types that are no property of the Web API's entity type, and the table an Owner
-# relationship's `owner` stands for.
-_NOT_PROPERTIES = {"Virtual", "EntityName", "ManagedProperty", "CalendarRules", "PartyList"}
+# Attribute types a read does not select: no property of the Web API's entity type, or
+# binary content no mapping reads (images, files). And the tables an Owner relationship's
+# `owner` stands for.
+_NOT_PROPERTIES = {
+    "Virtual",
+    "EntityName",
+    "ManagedProperty",
+    "CalendarRules",
+    "PartyList",
+    "Image",
+    "File",
+}
 _LOOKUP_TYPES = {"Lookup", "Customer", "Owner"}
 _OWNERS = ("systemuser", "team")
 
