@@ -111,8 +111,9 @@ class Op(StrEnum):
     GE = "ge"
     LT = "lt"
     LE = "le"
-    # Case-insensitive equality of text (OData: tolower(field) eq 'value'); match-based
-    # coupling uses it for criteria that are not case-sensitive.
+    # Case-insensitive equality of text (Business Central: tolower(field) eq 'value';
+    # Dataverse: plain eq, its comparisons ignore case); match-based coupling uses it for
+    # criteria that are not case-sensitive.
     IEQ = "ieq"
 
 

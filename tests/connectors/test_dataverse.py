@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from couplet.connectors.dataverse.connector import DataverseConnector
@@ -186,3 +187,47 @@ def _price_list(crm: CrmClient) -> str:
         {"name": "Default", "transactioncurrencyid@odata.bind": f"/transactioncurrencies({usd})"},
     )
     return str(pricelist["pricelevelid"])
+
+
+def test_requests_are_shaped_as_dataverse_takes_them(
+    crm: CrmClient, dv: DataverseConnector
+) -> None:
+    """Binds use the relationship's navigation names, filters no `tolower`, reads `$select`."""
+    sent: list[httpx.Request] = []
+    crm.http.event_hooks = {"request": [sent.append]}
+    account = dv.insert_many("accounts", [{"name": "Contoso", "customertypecode": 3}])[0].row
+    assert account is not None
+    order = dv.insert_many(
+        "salesorders", [{"name": "SO", "customerid": Ref("accounts", account.id)}]
+    )[0].row
+    assert order is not None and order.values["customerid"] == Ref("accounts", account.id)
+    results = dv.insert_many(
+        "annotations",
+        [{"subject": "Note", "objectid": Ref("salesorders", order.id)}],
+    ) + dv.insert_many(
+        "posts",
+        [{"text": "Hi", "source": 2, "type": 7, "regardingobjectid": Ref("accounts", account.id)}],
+    )
+    assert all(r.ok for r in results), [r.error for r in results]
+    note = results[0].row
+    assert note is not None and note.values["objectid"] == Ref("salesorders", order.id)
+    rows = [
+        r
+        for page in dv.query("accounts", filters=(Condition("name", Op.IEQ, "CONTOSO"),))
+        for r in page
+    ]
+    assert [r.id for r in rows] == [account.id]
+    assert set(dv.get_many("accounts", [account.id])) == {account.id}
+
+    bodies = b"".join(r.content for r in sent if r.url.path.endswith("$batch"))
+    assert b'"customerid_account@odata.bind"' in bodies
+    assert b'"objectid_salesorder@odata.bind"' in bodies
+    assert b'"regardingobjectid_account@odata.bind"' in bodies
+    reads = [r for r in sent if r.method == "GET" and "/EntityDefinitions" not in r.url.path]
+    assert reads and all(
+        "$select" in r.url.params for r in reads if r.url.path.endswith("accounts")
+    )
+    assert not any("tolower" in str(r.url).lower() for r in sent)
+    definitions = [r for r in sent if "/EntityDefinitions" in r.url.path]
+    assert definitions and all("$select" in r.url.params for r in definitions)
+    assert any(r.url.path.endswith("/ManyToOneRelationships") for r in definitions)

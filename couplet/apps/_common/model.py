@@ -111,6 +111,10 @@ class Conventions:
     modified_on: str
     created_by: str | None = None
     modified_by: str | None = None
+    # How `$filter` behaves (query.py): the functions the API documents (None: every one the
+    # parser knows) and whether text compares case-insensitively, as Dataverse's does.
+    filter_functions: frozenset[str] | None = None
+    case_insensitive_text: bool = False
 
 
 def _column_type(f: Field) -> sa.types.TypeEngine[Any]:

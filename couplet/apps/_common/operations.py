@@ -73,7 +73,7 @@ def query_collection(
         return _delta(tx, dialect, entity, req, opts)
     table = tx.model.table(entity.name)
     page_size, applied = _page_size(req, dialect)
-    where = _conditions(table, entity, opts, scope)
+    where = _conditions(tx, table, entity, opts, scope)
     cols = order_columns(table, entity, opts.orderby)
     query = sa.select(table).where(*where).order_by(*order_clauses(cols))
     if opts.skiptoken:
@@ -129,13 +129,17 @@ def _annotations(req: Request) -> bool:
 
 
 def _conditions(
-    table: sa.Table, entity: EntityDef, opts: QueryOptions, scope: sa.ColumnElement[bool] | None
+    tx: Tx,
+    table: sa.Table,
+    entity: EntityDef,
+    opts: QueryOptions,
+    scope: sa.ColumnElement[bool] | None,
 ) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = []
     if scope is not None:
         where.append(scope)
     if opts.filter:
-        where.append(filter_condition(opts.filter, table, entity))
+        where.append(filter_condition(opts.filter, table, entity, tx.model.conventions))
     return where
 
 
@@ -157,7 +161,7 @@ def count_collection(
     total = tx.conn.execute(
         sa.select(sa.func.count())
         .select_from(table)
-        .where(*_conditions(table, entity, opts, scope))
+        .where(*_conditions(tx, table, entity, opts, scope))
     ).scalar()
     text = str(_capped(int(total or 0), dialect))
     return Reply(200, raw=text.encode(), content_type="text/plain")
@@ -180,7 +184,7 @@ def expand_rows(
         require_privilege(tx, target, "read")
         check_nested(option.options, target)
         table = tx.model.table(target.name)
-        where = _conditions(table, target, option.options, None)
+        where = _conditions(tx, table, target, option.options, None)
         if not nav.many:
             keys = {r[nav.fk] for r in rows if r.get(nav.fk) and _matches(r, nav.discriminator)}
             found: dict[Any, dict[str, Any]] = {}

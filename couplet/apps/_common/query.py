@@ -20,7 +20,7 @@ from odata_query.grammar import ODataLexer, ODataParser
 from odata_query.sqlalchemy.core import AstToSqlAlchemyCoreVisitor
 
 from .errors import ODataError, bad_request
-from .model import EntityDef
+from .model import Conventions, EntityDef, FieldType
 from .types import UTCDateTime
 
 _SUPPORTED = {
@@ -185,14 +185,82 @@ def check_nested(opts: QueryOptions, target: EntityDef) -> None:
         _check_property(target, name)
 
 
-class _FilterVisitor(AstToSqlAlchemyCoreVisitor):
-    """odata-query's Core visitor, restricted to the entity's visible properties."""
+_TEXT = (FieldType.STRING, FieldType.MEMO)
+_ORDERING = (odata_ast.Lt, odata_ast.LtE, odata_ast.Gt, odata_ast.GtE)
+_SUBSTRING = {"contains": "icontains", "startswith": "istartswith", "endswith": "iendswith"}
 
-    def __init__(self, table: sa.Table, entity: EntityDef) -> None:
+
+class _FilterVisitor(AstToSqlAlchemyCoreVisitor):
+    """odata-query's Core visitor, restricted to the entity's visible properties and to the
+    API's filter rules (`Conventions.filter_functions`, `case_insensitive_text`)."""
+
+    def __init__(self, table: sa.Table, entity: EntityDef, conventions: Conventions | None) -> None:
         # odata-query annotates `table` as a class though it uses a Table instance.
         super().__init__(table)  # type: ignore[arg-type]
         self.columns = table.c
         self.entity = entity
+        self.functions = conventions.filter_functions if conventions else None
+        self.fold_case = bool(conventions and conventions.case_insensitive_text)
+
+    def visit_Call(self, node: odata_ast.Call) -> Any:
+        name = node.func.name
+        if self.functions is not None and name not in self.functions:
+            raise bad_request(
+                f"The function '{name}' is not supported in $filter. Supported functions: "
+                f"{', '.join(sorted(self.functions))}."
+            )
+        if self.fold_case and name in _SUBSTRING and len(node.args) == 2:
+            field, text = node.args
+            if isinstance(field, odata_ast.Identifier) and isinstance(text, odata_ast.String):
+                # ILIKE on PostgreSQL, lower() LIKE lower() on SQLite; % and _ match literally.
+                column = self.visit(field)
+                return getattr(column, _SUBSTRING[name])(text.val, autoescape=True)
+        return super().visit_Call(node)
+
+    def visit_Compare(self, node: odata_ast.Compare) -> Any:
+        left, right, comparator = node.left, node.right, node.comparator
+        if isinstance(comparator, _ORDERING) and (
+            isinstance(left, odata_ast.Null) or isinstance(right, odata_ast.Null)
+        ):
+            return self._ordered_with_null(left, right, comparator)
+        if (
+            self.fold_case
+            and isinstance(comparator, odata_ast.Eq | odata_ast.NotEq | odata_ast.In)
+            and (self._is_text(left) or self._is_text(right))
+        ):
+            lower_left, lower_right = self._lower(left), self._lower(right)
+            if isinstance(comparator, odata_ast.In):
+                return lower_left.in_(lower_right)
+            if isinstance(comparator, odata_ast.Eq):
+                return lower_left == lower_right
+            return lower_left != lower_right
+        return super().visit_Compare(node)
+
+    def _ordered_with_null(
+        self, left: odata_ast._Node, right: odata_ast._Node, comparator: odata_ast._Node
+    ) -> Any:
+        """OData: an ordering comparison with null is false, except that `ge`/`le` hold
+        when both sides are null (null equals null)."""
+        if not isinstance(comparator, odata_ast.LtE | odata_ast.GtE):
+            return sa.false()
+        other = right if isinstance(left, odata_ast.Null) else left
+        if isinstance(other, odata_ast.Null):
+            return sa.true()
+        return self.visit(other).is_(None)
+
+    def _is_text(self, node: odata_ast._Node) -> bool:
+        if not isinstance(node, odata_ast.Identifier):
+            return False
+        f = self.entity.field(node.name)
+        return f is not None and f.type in _TEXT
+
+    def _lower(self, node: odata_ast._Node) -> Any:
+        if isinstance(node, odata_ast.String):
+            return sa.literal(node.val.lower())
+        if isinstance(node, odata_ast.List):
+            return [self._lower(item) for item in node.val]
+        value = self.visit(node)
+        return sa.func.lower(value) if isinstance(node, odata_ast.Identifier) else value
 
     def visit_Identifier(self, node: odata_ast.Identifier) -> Any:
         _check_property(self.entity, node.name)
@@ -231,10 +299,12 @@ _lexer = ODataLexer()
 _parser = ODataParser()
 
 
-def filter_condition(text: str, table: sa.Table, entity: EntityDef) -> sa.ColumnElement[bool]:
+def filter_condition(
+    text: str, table: sa.Table, entity: EntityDef, conventions: Conventions | None = None
+) -> sa.ColumnElement[bool]:
     try:
         tree = _parser.parse(_lexer.tokenize(text))
-        result: sa.ColumnElement[bool] = _FilterVisitor(table, entity).visit(tree)
+        result: sa.ColumnElement[bool] = _FilterVisitor(table, entity, conventions).visit(tree)
     except ODataError:
         raise
     except odata_exc.ODataException as exc:

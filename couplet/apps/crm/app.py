@@ -31,6 +31,10 @@ CONVENTIONS = Conventions(
     modified_on="modifiedon",
     created_by="_createdby_value",
     modified_by="_modifiedby_value",
+    # Dataverse documents only these string functions in $filter (docs/protocols.md §A4);
+    # its text comparisons ignore case.
+    filter_functions=frozenset({"contains", "startswith", "endswith"}),
+    case_insensitive_text=True,
 )
 
 

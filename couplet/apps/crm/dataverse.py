@@ -16,6 +16,13 @@ from .schema import Lookup, Table
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)$")
 _FORMATTED = "@OData.Community.Display.V1.FormattedValue"
 _LOGICAL = "@Microsoft.Dynamics.CRM.lookuplogicalname"
+SYSTEM_LOOKUPS = ("createdby", "modifiedby")
+# Columns only the platform writes (IsValidForCreate and IsValidForUpdate false). Other
+# server-computed columns (line amounts, totals) are writable in Dataverse's metadata and
+# recomputed by its pricing, so the reference CRM takes and overwrites them too.
+SYSTEM_COLUMNS = frozenset({"createdon", "modifiedon", "versionnumber"})
+# Dataverse's code for a payload it cannot apply (a lookup written as its value property).
+READ_ONLY_CODE = "0x80048d19"
 
 
 class DataverseDialect(Dialect):
@@ -65,21 +72,31 @@ class DataverseDialect(Dialect):
             elif "@" in name:
                 continue
             elif name.startswith("_") and name.endswith("_value"):
-                lk = name[1:-6]
+                # Dataverse's answer to a lookup written as its value property
+                # (docs/protocols.md §A9).
                 raise bad_request(
-                    f"The property '{name}' is read-only; set the lookup with '{lk}@odata.bind'.",
+                    "CRM do not support direct update of Entity Reference properties, "
+                    "Use Navigation properties instead.",
+                    READ_ONLY_CODE,
                     target=name,
                 )
             else:
+                if name in SYSTEM_COLUMNS:
+                    raise bad_request(read_only_message(entity, name), READ_ONLY_CODE, target=name)
                 values[name] = self.decode_value(entity, name, raw)
         return values
 
     def _bind(self, tx: Tx, spec: Table, nav: str, raw: Any) -> dict[str, Any]:
-        match = self._lookup_for(spec, nav)
+        match = bind_target(spec, nav)
         if match is None:
+            # What Dataverse answers for a bind on a name that is not a single-valued
+            # navigation property of the type, e.g. `customerid` instead of
+            # `customerid_account` (docs/protocols.md §A9).
             raise bad_request(
                 f"An undeclared property '{nav}' which only has property annotations in the "
-                "payload but no property value was found in the payload.",
+                "payload but no property value was found in the payload. In OData, only "
+                "declared navigation properties and declared named streams can be represented "
+                "as properties without values.",
                 target=nav,
             )
         lk, fixed_target = match
@@ -91,25 +108,13 @@ class DataverseDialect(Dialect):
         if target not in lk.targets or (fixed_target and target != fixed_target):
             raise bad_request(
                 f"The reference '{raw}' in '{nav}@odata.bind' does not point to a table that "
-                f"'{lk.name}' accepts ({', '.join(lk.targets)}).",
+                f"'{nav}' accepts ({fixed_target or ', '.join(lk.targets)}).",
                 target=nav,
             )
         values: dict[str, Any] = {lk.column: key}
         if lk.polymorphic:
             values[lk.type_column] = target
         return values
-
-    @staticmethod
-    def _lookup_for(spec: Table, nav: str) -> tuple[Lookup, str | None] | None:
-        for lk in spec.lookups:
-            if lk.name in ("createdby", "modifiedby"):
-                continue
-            if nav == lk.name:
-                return lk, None
-            for t in lk.targets:
-                if nav == f"{lk.name}_{t}":
-                    return lk, t
-        return None
 
     def resolve_reference(self, tx: Tx, url: str, field: str) -> tuple[str, str]:
         """`/accounts(<id>)`, `accounts(accountnumber='A1')` or an absolute URL → (entity, id)."""
@@ -140,6 +145,26 @@ class DataverseDialect(Dialect):
         if row is None:
             raise not_found(entity.name, text)
         return str(row[entity.key])
+
+
+def bind_target(spec: Table, nav: str) -> tuple[Lookup, str | None] | None:
+    """The lookup a `<nav>@odata.bind` sets, and the one table it must then point to (None:
+    any of the lookup's targets, as for `ownerid`). Only the navigation names Dataverse
+    declares bind; the system lookups (`createdby`, `modifiedby`) do not bind at all."""
+    for lk in spec.lookups:
+        if lk.name in SYSTEM_LOOKUPS:
+            continue
+        for t in lk.targets:
+            if nav == lk.navigation(t):
+                return lk, (t if lk.polymorphic and not lk.owner else None)
+    return None
+
+
+def read_only_message(entity: EntityDef, name: str) -> str:
+    return (
+        f"The property '{name}' of '{entity.name}' is read-only (IsValidForCreate and "
+        "IsValidForUpdate are false); the server computes it."
+    )
 
 
 def key_pairs(text: str) -> list[tuple[str, Any]]:

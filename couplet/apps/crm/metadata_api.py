@@ -11,6 +11,7 @@ from .._common.http import Reply, Request
 from .._common.model import EntityDef, Field, FieldType, Model
 from .._common.operations import require_privilege
 from .._common.records import Tx
+from . import relationships
 from .options import OptionSets
 from .schema import Lookup, Table
 
@@ -54,6 +55,8 @@ class MetadataApi:
             return self._insert_option(tx, req)
         if req.method != "GET":
             raise ODataError(405, "Metadata is read-only here.")
+        if relationships.handles(req.path):
+            return relationships.answer(self.model, self.tables, req)
         match = _ENTITY.match(req.path.strip("/"))
         if match is None:
             raise ODataError(404, f"Resource not found for the segment '{req.path}'.", "0x80060888")

@@ -27,6 +27,9 @@ _PATH = re.compile(
 )
 _NAV = re.compile(r"^(?P<nav>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<key>[^()]*)\))?(?:/(?P<ref>\$ref))?$")
 ORGANIZATION_BU = "00000000-0000-0000-0000-00000000b0b0"
+# Dataverse's own query options that are not `$` system options; the reference CRM does not
+# implement them, and answers 400 rather than ignoring them (and returning every row).
+DATAVERSE_QUERIES = ("fetchXml", "savedQuery", "userQuery")
 
 
 class CrmRouter:
@@ -70,6 +73,7 @@ class CrmRouter:
             if req.method != "POST":
                 raise ODataError(405, f"{path} is an action; use POST.")
             return ACTIONS[path](tx, self.dialect, req)
+        _refuse_custom_options(req)
         match = _PATH.match(path)
         entity = self.model.by_set.get(match.group("set")) if match else None
         if match is None or entity is None:
@@ -193,3 +197,17 @@ class CrmRouter:
                 tx.delete(links.name, link["systemuserrolesid"])
             return Reply(204)
         raise ODataError(405, "This operation is not supported on systemuserroles_association.")
+
+
+def _refuse_custom_options(req: Request) -> None:
+    """Query parameters other than `$` options and `@` aliases answer 400, as Dataverse
+    answers an option it does not know (docs/protocols.md §A4)."""
+    for name in req.query:
+        if name.startswith(("$", "@")):
+            continue
+        if name in DATAVERSE_QUERIES:
+            raise bad_request(
+                f"The query parameter {name} is not supported by this service (the reference "
+                "CRM implements OData queries only)."
+            )
+        raise bad_request(f"The query parameter {name} is not supported")

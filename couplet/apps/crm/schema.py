@@ -34,6 +34,22 @@ class Lookup:
     def polymorphic(self) -> bool:
         return len(self.targets) > 1
 
+    @property
+    def owner(self) -> bool:
+        return self.name == "ownerid"
+
+    def navigation(self, target: str) -> str:
+        """The single-valued navigation property that binds this lookup to a row of `target`:
+        polymorphic lookups (Customer, Regarding) name the table (`customerid_account`,
+        `objectid_salesorder`); Owner lookups bind through `ownerid` whatever the target
+        (its type is `principal`); the others use the lookup's name."""
+        return f"{self.name}_{target}" if self.polymorphic and not self.owner else self.name
+
+    def expand_navigation(self, target: str) -> str:
+        """The navigation property that expands this lookup to a row of `target`: an owner
+        is read through `owninguser` or `owningteam`, as Dataverse names them."""
+        return f"owning{target.removeprefix('system')}" if self.owner else self.navigation(target)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -109,7 +125,7 @@ def table(
         if lk.polymorphic:
             cols.append(Field(lk.type_column, FieldType.STRING, max_length=100, hidden=True))
             navs += [
-                Nav(f"{lk.name}_{t}", t, lk.column, discriminator=(lk.type_column, t))
+                Nav(lk.expand_navigation(t), t, lk.column, discriminator=(lk.type_column, t))
                 for t in lk.targets
             ]
         else:

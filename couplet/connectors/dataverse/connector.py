@@ -25,6 +25,10 @@ from .metadata import Metadata, TableInfo
 
 API_PATH = "/api/data/v9.2/"
 LOGICAL = "@Microsoft.Dynamics.CRM.lookuplogicalname"
+# Written rows come back with the table of each lookup, so a polymorphic one reads right.
+WRITE_PREFER = (
+    'return=representation,odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"'
+)
 READ_HEADERS = {
     "Accept": "application/json",
     "OData-MaxVersion": "4.0",
@@ -60,9 +64,9 @@ class DataverseConnector:
             clauses.append(Condition("modifiedon", Op.GE, modified_from))
         if modified_until is not None:
             clauses.append(Condition("modifiedon", Op.LE, modified_until))
-        params = {"$orderby": f"modifiedon asc,{info.key} asc"}
+        params = {"$orderby": f"modifiedon asc,{info.key} asc", "$select": _select(info)}
         if clauses:
-            params["$filter"] = render(tuple(clauses), self._renames(info))
+            params["$filter"] = _filter(tuple(clauses), info)
         headers = {
             **READ_HEADERS,
             "Prefer": READ_HEADERS["Prefer"] + f",odata.maxpagesize={min(page_size, 5000)}",
@@ -76,8 +80,11 @@ class DataverseConnector:
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), MAX_IDS_PER_QUERY):
             chunk = unique[start : start + MAX_IDS_PER_QUERY]
-            flt = render((Condition(info.key, Op.IN, tuple(chunk)),))
-            for page in pages(self.session, self.api + table, {"$filter": flt}, READ_HEADERS):
+            params = {
+                "$filter": render((Condition(info.key, Op.IN, tuple(chunk)),)),
+                "$select": _select(info),
+            }
+            for page in pages(self.session, self.api + table, params, READ_HEADERS):
                 for raw in page:
                     row = self._row(info, raw)
                     found[row.id] = row
@@ -87,18 +94,13 @@ class DataverseConnector:
         info = self.metadata.table(table)
         params = {"$count": "true", "$top": "1", "$select": info.key}
         if filters:
-            params["$filter"] = render(filters, self._renames(info))
+            params["$filter"] = _filter(filters, info)
         response = self.session.request(
             "GET", self.api + table, params=params, headers=READ_HEADERS
         )
         if response.status_code != 200:
             raise SyncError(f"Counting {table} failed: {error_message(response)}")
         return int(response.json().get("@odata.count", 0))
-
-    @staticmethod
-    def _renames(info: TableInfo) -> dict[str, str]:
-        """Filters name lookups by attribute; the query language wants `_x_value`."""
-        return {name: f"_{name}_value" for name in info.lookups}
 
     def _row(self, info: TableInfo, raw: dict[str, Any]) -> Row:
         values: dict[str, object] = {}
@@ -140,7 +142,7 @@ class DataverseConnector:
                 "POST",
                 API_PATH + table,
                 self._body(info, values),
-                {"Prefer": "return=representation"},
+                {"Prefer": WRITE_PREFER},
             )
             for values in rows
         ]
@@ -157,7 +159,7 @@ class DataverseConnector:
                 "PATCH",
                 f"{API_PATH}{table}({key})",
                 self._body(info, values),
-                {"Prefer": "return=representation", "If-Match": "*"},
+                {"Prefer": WRITE_PREFER, "If-Match": "*"},
             )
             for key, values in changes
         ]
@@ -279,6 +281,18 @@ class DataverseConnector:
         if response.status_code != 200:
             raise SyncError(f"The CRM did not answer WhoAmI: {error_message(response)}")
         return str(response.json()["UserId"])
+
+
+def _select(info: TableInfo) -> str:
+    return ",".join(info.columns)
+
+
+def _filter(filters: Filter, info: TableInfo) -> str:
+    """`$filter` as Dataverse takes it: lookups named `_x_value`, and case-insensitive text
+    equality as plain `eq` — Dataverse compares text ignoring case and does not document
+    `tolower` (docs/protocols.md §A4)."""
+    plain = tuple(Condition(c.field, Op.EQ, c.value) if c.op is Op.IEQ else c for c in filters)
+    return render(plain, {name: f"_{name}_value" for name in info.lookups})
 
 
 def _decimal(value: object) -> object:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.helpers import CrmClient
 
 PICKLIST = (
@@ -118,3 +120,86 @@ def test_lookup_attributes_name_their_targets(crm: CrmClient) -> None:
         "EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='parentcustomerid')"
     )
     assert one.status_code == 200 and one.json()["AttributeType"] == "Customer"
+
+
+def _relationships(crm: CrmClient, entity: str, kind: str, **params: str) -> list[dict[str, Any]]:
+    r = crm.get(f"EntityDefinitions(LogicalName='{entity}')/{kind}", params=params)
+    assert r.status_code == 200, r.text
+    return list(r.json()["value"])
+
+
+def test_many_to_one_relationships_name_the_binding_navigation(crm: CrmClient) -> None:
+    rows = _relationships(
+        crm,
+        "contact",
+        "ManyToOneRelationships",
+        **{
+            "$filter": "ReferencingAttribute eq 'parentcustomerid'",
+            "$select": "ReferencedEntity,ReferencingEntityNavigationPropertyName",
+        },
+    )
+    assert sorted(
+        (r["ReferencedEntity"], r["ReferencingEntityNavigationPropertyName"]) for r in rows
+    ) == [
+        ("account", "parentcustomerid_account"),
+        ("contact", "parentcustomerid_contact"),
+    ]
+    assert all(
+        set(r) == {"MetadataId", "ReferencedEntity", "ReferencingEntityNavigationPropertyName"}
+        for r in rows
+    )
+    every = {
+        r["ReferencingAttribute"]: r
+        for r in _relationships(crm, "annotation", "ManyToOneRelationships")
+        if r["ReferencedEntity"] in ("salesorder", "owner")
+    }
+    assert every["objectid"]["ReferencingEntityNavigationPropertyName"] == "objectid_salesorder"
+    assert every["objectid"]["ReferencedAttribute"] == "salesorderid"
+    assert every["ownerid"]["ReferencingEntityNavigationPropertyName"] == "ownerid"
+    # Each relationship's binding name is one the CRM accepts in `@odata.bind`.
+    order = crm.create("salesorders", {"name": "O"})
+    note = crm.create(
+        "annotations",
+        {
+            "subject": "N",
+            "objectid_salesorder@odata.bind": f"/salesorders({order['salesorderid']})",
+        },
+    )
+    assert note["_objectid_value"] == order["salesorderid"]
+
+
+def test_one_to_many_relationships_and_filters(crm: CrmClient) -> None:
+    rows = _relationships(
+        crm,
+        "salesorder",
+        "OneToManyRelationships",
+        **{
+            "$filter": "ReferencingEntity eq 'salesorderdetail' "
+            "and ReferencingAttribute eq 'salesorderid'"
+        },
+    )
+    assert len(rows) == 1
+    (lines,) = rows
+    assert (
+        lines["ReferencedEntity"] == "salesorder" and lines["ReferencedAttribute"] == "salesorderid"
+    )
+    assert lines["ReferencedEntityNavigationPropertyName"] == "order_details"
+    assert lines["SchemaName"] == "order_details"
+    assert lines["ReferencingEntityNavigationPropertyName"] == "salesorderid"
+    many = _relationships(crm, "account", "OneToManyRelationships")
+    assert {"contact", "salesorder", "annotation"} <= {r["ReferencingEntity"] for r in many}
+    assert all(r["ReferencedEntity"] == "account" for r in many)
+    none = _relationships(
+        crm,
+        "account",
+        "OneToManyRelationships",
+        **{"$filter": "not (ReferencedEntity eq 'account')"},
+    )
+    assert none == []
+    bad = crm.get(
+        "EntityDefinitions(LogicalName='account')/OneToManyRelationships",
+        params={"$select": "Nosuch"},
+    )
+    assert bad.status_code == 400
+    missing = crm.get("EntityDefinitions(LogicalName='nosuch')/ManyToOneRelationships")
+    assert missing.status_code == 404
