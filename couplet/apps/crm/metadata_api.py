@@ -108,10 +108,10 @@ class MetadataApi:
         collection, with `$select` applied."""
         if key is not None:
             item = items[0] if key == "" else _by_key(items, key, type_name)
-            body = project(item, opts.select, type_name)
+            body = project(item, opts, type_name)
             return Reply(200, {"@odata.context": context + "/$entity", **body})
         chosen = [
-            project(i, opts.select, type_name) for i in items if matches(opts.filter, i, type_name)
+            project(i, opts, type_name) for i in items if matches(opts.filter, i, type_name)
         ]
         return Reply(200, {"@odata.context": context, "value": chosen})
 
@@ -137,7 +137,7 @@ class MetadataApi:
                 )
             items_of, type_name = self.children[name]
             body[name] = [
-                project(i, sub.select, type_name)
+                project(i, sub, type_name)
                 for i in items_of(e, None, sub)
                 if matches(sub.filter, i, type_name)
             ]

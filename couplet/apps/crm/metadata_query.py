@@ -109,12 +109,13 @@ def _unknown(name: str, type_name: str) -> Exception:
     )
 
 
-def project(item: dict[str, Any], select: list[str] | None, type_name: str) -> dict[str, Any]:
-    """`$select`: the named properties, plus the id and type Dataverse always returns."""
-    if select is None:
+def project(item: dict[str, Any], opts: Options, type_name: str) -> dict[str, Any]:
+    """`$select`: the named properties, plus the id and type Dataverse always returns, and
+    the expanded navigation properties."""
+    if opts.select is None:
         return item
-    for name in select:
+    for name in opts.select:
         if name not in item:
             raise _unknown(name, type_name)
-    keep = {"@odata.type", "MetadataId", *select}
+    keep = {"@odata.type", "MetadataId", *opts.select, *opts.expand}
     return {k: v for k, v in item.items() if k in keep}
