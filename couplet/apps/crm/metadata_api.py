@@ -110,9 +110,7 @@ class MetadataApi:
             item = items[0] if key == "" else _by_key(items, key, type_name)
             body = project(item, opts, type_name)
             return Reply(200, {"@odata.context": context + "/$entity", **body})
-        chosen = [
-            project(i, opts, type_name) for i in items if matches(opts.filter, i, type_name)
-        ]
+        chosen = [project(i, opts, type_name) for i in items if matches(opts.filter, i, type_name)]
         return Reply(200, {"@odata.context": context, "value": chosen})
 
     # -- tables ---------------------------------------------------------------------
