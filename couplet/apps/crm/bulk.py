@@ -110,8 +110,8 @@ def _own_key(entity: EntityDef, target: dict[str, Any]) -> str | None:
 def _values(
     tx: Tx, dialect: DataverseDialect, entity: EntityDef, target: dict[str, Any]
 ) -> dict[str, Any]:
-    values = dialect.decode(tx, entity, {k: v for k, v in target.items() if k != entity.key})
-    return values
+    # The key names the row (or the new row's id); it is not a value to write.
+    return dialect.decode(tx, entity, {k: v for k, v in target.items() if k != entity.key})
 
 
 def _create(tx: Tx, dialect: DataverseDialect, entity: EntityDef, target: dict[str, Any]) -> str:

@@ -117,6 +117,8 @@ class Definitions:
             "IsActivity": e.name in _ACTIVITIES,
             "IsCustomEntity": e.name.startswith("nav_"),
             "IsIntersect": e.name == "systemuserroles",
+            # Clients list tables with `IsPrivate eq false` (Microsoft's Python client does).
+            "IsPrivate": False,
             "ChangeTrackingEnabled": True,
             "TableType": "Standard",
         }

@@ -116,14 +116,11 @@ class MetadataApi:
     # -- tables ---------------------------------------------------------------------
 
     def _find(self, key: str) -> EntityDef:
-        pairs = dict(key_pairs(key)) if "=" in key else {"MetadataId": key.strip()}
-        if list(pairs) not in (["LogicalName"], ["MetadataId"]):
+        """`(LogicalName='account')` or `(<MetadataId>)`: the keys EntityMetadata has."""
+        if "=" in key and [k for k, _ in key_pairs(key)] != ["LogicalName"]:
             raise bad_request(f"The key '{key}' is not valid for EntityMetadata.")
-        for e in self.model.entities.values():
-            body = self.definitions.entity(e)
-            if str(body[next(iter(pairs))]).lower() == str(next(iter(pairs.values()))).lower():
-                return e
-        raise ODataError(404, f"Could not find an entity with the name '{key}'.", _NOT_FOUND)
+        bodies = [self.definitions.entity(e) for e in self.model.entities.values()]
+        return self.model.entity(str(_by_key(bodies, key, "EntityMetadata")["LogicalName"]))
 
     def _entity(self, e: EntityDef, opts: Options) -> dict[str, Any]:
         body = self.definitions.entity(e)

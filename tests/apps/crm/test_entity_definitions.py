@@ -44,6 +44,8 @@ def test_filters_combine_with_and_or_not(crm: CrmClient) -> None:
         "nav_accountstatistics"
     }
     assert "account" not in names("not (LogicalName eq 'account')")
+    # The filter Microsoft's Python client lists tables with.
+    assert "account" in names("IsPrivate eq false and (LogicalName eq 'account')")
     assert names("LogicalName eq 'nosuch'") == set()
     unknown = crm.get("EntityDefinitions", params={"$filter": "Nonsense eq 1"})
     assert unknown.status_code == 400 and "Nonsense" in unknown.text
