@@ -45,7 +45,6 @@ CASTS = {kind for _, kind in _KINDS.values()} | {
 }
 # Lookups Dataverse types specially: Owner (user or team), Customer (account or contact).
 _LOOKUP_TYPES = {"ownerid": "Owner", "customerid": "Customer", "parentcustomerid": "Customer"}
-_ACTIVITIES = {"post", "annotation"}
 
 
 def metadata_id(*parts: str) -> str:
@@ -114,7 +113,8 @@ class Definitions:
             "DisplayName": label(_display(e.name)),
             "DisplayCollectionName": label(_display(e.entity_set)),
             "OwnershipType": "UserOwned" if spec.user_owned else "OrganizationOwned",
-            "IsActivity": e.name in _ACTIVITIES,
+            # Posts and notes are not activities in Dataverse, and the CRM has no activity table.
+            "IsActivity": False,
             "IsCustomEntity": e.name.startswith("nav_"),
             "IsIntersect": e.name == "systemuserroles",
             # Clients list tables with `IsPrivate eq false` (Microsoft's Python client does).
