@@ -49,6 +49,16 @@ def test_inserts_and_updates_go_through_the_bulk_messages(crm: CrmClient, sent: 
     assert _writes(sent) == ["accounts/Microsoft.Dynamics.CRM.UpdateMultiple"] * 3
     assert not any("$batch" in line for line in sent)
 
+    # Two changes of one row in a chunk are both applied, in order (row by row).
+    first = rows[0]
+    assert first is not None
+    sent.clear()
+    twice = dv.update_many("accounts", [(first.id, {"fax": "1"}), (first.id, {"telephone1": "2"})])
+    assert all(r.ok for r in twice)
+    assert _writes(sent) == ["$batch"]
+    stored_row = crm.row("accounts", first.id)
+    assert stored_row["fax"] == "1" and stored_row["telephone1"] == "2"
+
 
 def test_a_refused_chunk_is_written_row_by_row(crm: CrmClient, sent: list[str]) -> None:
     dv = connect(crm)

@@ -45,7 +45,7 @@ class BulkWriter:
         results: list[WriteResult] = []
         for start in range(0, len(bodies), self.chunk):
             chunk = bodies[start : start + self.chunk]
-            if not self.available(message, info):
+            if not self.available(message, info) or _repeats_a_key(message, info, chunk):
                 results += per_row(chunk)
                 continue
             ids, status = self._call(message, info, chunk)
@@ -85,3 +85,12 @@ class BulkWriter:
             else WriteResult(error=f"The row {i} was written but could not be read back.")
             for i in ids
         ]
+
+
+def _repeats_a_key(message: str, info: TableInfo, chunk: list[dict[str, Any]]) -> bool:
+    """UpdateMultiple applies only the first of several targets with one key; such a chunk
+    is written row by row, so every change is applied in order."""
+    if message != "UpdateMultiple":
+        return False
+    keys = [body[info.key] for body in chunk]
+    return len(set(keys)) != len(keys)
