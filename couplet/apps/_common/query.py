@@ -278,19 +278,6 @@ class _FilterVisitor(AstToSqlAlchemyCoreVisitor):
             value = value.replace(tzinfo=dt.UTC)
         return sa.literal(value, UTCDateTime())
 
-    def visit_Compare(self, node: odata_ast.Compare) -> Any:
-        # OData compares with null without failing: `lt`/`gt` with a null operand are
-        # false, `le`/`ge` true only when both are null; `eq`/`ne` are IS [NOT] NULL.
-        nulls = [isinstance(side, odata_ast.Null) for side in (node.left, node.right)]
-        ordering = (odata_ast.Lt, odata_ast.LtE, odata_ast.Gt, odata_ast.GtE)
-        if not any(nulls) or not isinstance(node.comparator, ordering):
-            return super().visit_Compare(node)
-        if isinstance(node.comparator, odata_ast.Lt | odata_ast.Gt):
-            return sa.false()
-        if all(nulls):
-            return sa.true()
-        return self.visit(node.right if nulls[0] else node.left).is_(None)
-
     def visit_CollectionLambda(self, node: odata_ast.CollectionLambda) -> Any:
         raise bad_request("Lambda operators (any/all) are not supported.")
 

@@ -67,6 +67,15 @@ class OptionSets:
             return dict(self._values.get(name, {}))
         return dict(field.choice_labels) if field.choice_labels else None
 
+    def names(self) -> list[str]:
+        """The shared (global) option sets, by name."""
+        with self._lock:
+            return list(self._values)
+
+    def values(self, name: str) -> dict[int, str]:
+        with self._lock:
+            return dict(self._values.get(name, {}))
+
     def check(self, values: dict[str, Any]) -> None:
         for attribute, value in values.items():
             name = option_set_of(attribute)

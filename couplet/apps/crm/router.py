@@ -1,5 +1,5 @@
-"""Maps Dataverse Web API paths to operations: entity sets, keys, `$count`, navigation,
-`$ref`, `$metadata`, `WhoAmI` and the sales messages."""
+"""Maps Dataverse Web API paths to operations: the service document, entity sets, keys,
+`$count`, navigation, `$ref`, `$metadata`, `WhoAmI`, the bulk and the sales messages."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from .._common.http import Reply, Request
 from .._common.model import EntityDef
 from .._common.records import Tx
 from .._common.types import json_value
-from . import availability
+from . import availability, bulk
 from .actions import ACTIONS
+from .csdl import csdl, service_document
 from .dataverse import DataverseDialect, key_pairs
-from .metadata import csdl
 from .metadata_api import MetadataApi
 
 _PATH = re.compile(
@@ -50,8 +50,11 @@ class CrmRouter:
         if path in ("", "$metadata"):
             if req.method != "GET":
                 raise ODataError(405, "Only GET is allowed here.")
-            return Reply(200, raw=csdl(self.model).encode(), content_type="application/xml")
-        if path == "WhoAmI":
+            if path == "":
+                return Reply(200, service_document(self.model, req.base_url))
+            xml = csdl(self.model, self.dialect.tables)
+            return Reply(200, raw=xml.encode(), content_type="application/xml")
+        if path in ("WhoAmI", "WhoAmI()"):
             org = tx.conn.execute(
                 sa.select(self.model.table("organization").c.organizationid)
             ).scalar()
@@ -87,6 +90,8 @@ class CrmRouter:
     def _collection(self, tx: Tx, req: Request, entity: EntityDef, rest: str | None) -> Reply:
         if rest == "$count" and req.method == "GET":
             return ops.count_collection(tx, entity, req)
+        if rest and bulk.handles(rest):
+            return bulk.run(tx, self.dialect, entity, rest, req)
         if rest:
             raise ODataError(404, f"Resource not found for the segment '{rest}'.", "0x80060888")
         if req.method == "GET":

@@ -1,8 +1,10 @@
 """The record port over the Dataverse Web API.
 
 Reads page by page with server paging (`odata.maxpagesize`), reads many rows by id with
-OR'ed key filters, and writes through multipart `$batch` (up to 1000 operations a request;
-100 by default), so a page of records costs a handful of round trips. Lookups come back as
+OR'ed key filters, and writes new and changed rows through the bulk messages `CreateMultiple`
+and `UpdateMultiple` where the table has them (`bulk.py`), otherwise - and for deletes -
+through multipart `$batch` (up to 1000 operations a request; 100 by default), so a page of
+records costs a handful of round trips. Lookups come back as
 `Ref`s (their table from the `lookuplogicalname` annotation) and are written as
 `<navigation>@odata.bind`.
 """
@@ -21,6 +23,7 @@ from ...engine.ports import WriteResult
 from ..http import HttpSession, error_message
 from ..odata import MAX_IDS_PER_QUERY, action_data, json_value, pages, parse_timestamp, render
 from .batch import Operation, PartReply, decode, encode
+from .bulk import BulkWriter
 from .metadata import Metadata, TableInfo
 
 API_PATH = "/api/data/v9.2/"
@@ -46,6 +49,7 @@ class DataverseConnector:
         self.api = self.base + API_PATH
         self.batch_size = min(batch_size, 1000)
         self.metadata = Metadata(session, self.api)
+        self.bulk = BulkWriter(session, self.api, self.get_many, self.batch_size)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -137,14 +141,15 @@ class DataverseConnector:
 
     def insert_many(self, table: str, rows: Sequence[Mapping[str, object]]) -> list[WriteResult]:
         info = self.metadata.table(table)
+        bodies = [self._body(info, values) for values in rows]
+        return self.bulk.write(
+            "CreateMultiple", info, bodies, lambda chunk: self._post(info, chunk)
+        )
+
+    def _post(self, info: TableInfo, bodies: list[dict[str, Any]]) -> list[WriteResult]:
         ops = [
-            Operation(
-                "POST",
-                API_PATH + table,
-                self._body(info, values),
-                {"Prefer": WRITE_PREFER},
-            )
-            for values in rows
+            Operation("POST", API_PATH + info.entity_set, body, {"Prefer": WRITE_PREFER})
+            for body in bodies
         ]
         return [self._result(info, reply) for reply in self._send(ops)]
 
@@ -152,16 +157,22 @@ class DataverseConnector:
         self, table: str, changes: Sequence[tuple[str, Mapping[str, object]]]
     ) -> list[WriteResult]:
         info = self.metadata.table(table)
+        bodies = [{**self._body(info, values), info.key: key} for key, values in changes]
+        return self.bulk.write(
+            "UpdateMultiple", info, bodies, lambda chunk: self._patch(info, chunk)
+        )
+
+    def _patch(self, info: TableInfo, bodies: list[dict[str, Any]]) -> list[WriteResult]:
         # If-Match: * turns PATCH into a pure update: a row deleted meanwhile is reported,
         # not silently re-created.
         ops = [
             Operation(
                 "PATCH",
-                f"{API_PATH}{table}({key})",
-                self._body(info, values),
+                f"{API_PATH}{info.entity_set}({body[info.key]})",
+                {k: v for k, v in body.items() if k != info.key},
                 {"Prefer": WRITE_PREFER, "If-Match": "*"},
             )
-            for key, values in changes
+            for body in bodies
         ]
         return [self._result(info, reply) for reply in self._send(ops)]
 
