@@ -8,6 +8,7 @@ the identity platform refuses becomes a `FatalError` naming its AADSTS code and 
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -99,6 +100,30 @@ class Identity:
     certificate: str | None = None  # PEM: private key and certificate
 
 
+class MsalHttp:
+    """MSAL's HTTP client (the `requests`-like get/post it calls) over an httpx client, so
+    MSAL goes where the connectors go: the same CA bundle, or in-process apps in tests."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def get(self, url: str, params: Any = None, headers: Any = None, **kw: Any) -> httpx.Response:
+        # MSAL's own `timeout` is left out: the client has its timeouts already.
+        return self.client.get(url, params=params, headers=headers)
+
+    def post(
+        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kw: Any
+    ) -> httpx.Response:
+        # MSAL hands over the signed client assertion as bytes; requests sends bytes form
+        # values as text, httpx would send their repr.
+        if isinstance(data, dict):
+            data = {k: v.decode() if isinstance(v, bytes) else v for k, v in data.items()}
+        return self.client.post(url, params=params, data=data, headers=headers)
+
+    def close(self) -> None:
+        self.client.close()
+
+
 class MsalAuth(httpx.Auth):
     """Bearer tokens from MSAL's confidential client for one scope."""
 
@@ -122,10 +147,15 @@ class MsalAuth(httpx.Auth):
                     i.client_id,
                     client_credential=credential,
                     authority=i.authority,
-                    http_client=self.http_client,
+                    http_client=MsalHttp(self.http_client),
                     instance_discovery=None if known else False,
                 )
             except ValueError as exc:
+                # MSAL rewords the refusal; the platform's own answer (an unknown tenant's
+                # AADSTS90002) is in the exception it was raised from.
+                refusal = _platform_error(exc.__context__)
+                if refusal is not None:
+                    raise FatalError(sign_in_failure(i, refusal)) from None
                 raise FatalError(
                     f"Could not read the sign-in configuration of {i.authority}: {exc}"
                 ) from None
@@ -147,6 +177,19 @@ class MsalAuth(httpx.Auth):
                 self._application().remove_tokens_for_client()
             request.headers["Authorization"] = f"Bearer {self.token()}"
             yield request
+
+
+def _platform_error(exc: BaseException | None) -> dict[str, Any] | None:
+    """The identity platform's error JSON inside MSAL's discovery failure, if any."""
+    text = str(exc or "")
+    start = text.find("{")
+    if start < 0:
+        return None
+    try:
+        body = json.loads(text[start:])
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) and "error" in body else None
 
 
 def sign_in_failure(identity: Identity, result: dict[str, Any]) -> str:

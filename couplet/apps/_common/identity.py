@@ -257,8 +257,10 @@ class IdentityProvider:
 def _names(header: dict[str, Any], cert: x509.Certificate) -> bool:
     """Whether the assertion's header names this certificate (x5t: SHA-1, x5t#S256)."""
     sha1 = _b64(cert.fingerprint(hashes.SHA1()))  # x5t is SHA-1 by definition
-    return header.get("x5t") == sha1 or header.get("x5t#S256") == _b64(
-        cert.fingerprint(hashes.SHA256())
+    sha256 = _b64(cert.fingerprint(hashes.SHA256()))
+    # Base64url with or without its padding: MSAL keeps it, RFC 7515 drops it.
+    return str(header.get("x5t", "")).rstrip("=") == sha1 or (
+        str(header.get("x5t#S256", "")).rstrip("=") == sha256
     )
 
 
