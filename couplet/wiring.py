@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import ssl
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredenti
 from .connectors.identity import Identity, MsalAuth
 from .connectors.sign_in import Check, check_sign_in
 from .engine.connection import Connection
+from .engine.errors import ConfigError
 from .operations.integration import Integration
 from .operations.parts import Parts
 from .operations.ports import CrmSystem, ErpSystem
@@ -36,9 +38,21 @@ from .store.sql_state import SqlState
 ClientFactory = Callable[[str], httpx.Client]
 
 
-def default_client(base_url: str, verify: str | bool = True) -> httpx.Client:
-    """`verify`: True for the system's CAs, or a CA bundle file (COUPLET_ENGINE_CA_BUNDLE)."""
+def default_client(base_url: str, verify: ssl.SSLContext | bool = True) -> httpx.Client:
+    """`verify`: True for the system's CAs, or a context trusting the CA bundle file
+    (COUPLET_ENGINE_CA_BUNDLE)."""
     return httpx.Client(base_url=base_url, timeout=httpx.Timeout(60.0, connect=10.0), verify=verify)
+
+
+def trusted(ca_bundle: str | None) -> ssl.SSLContext | bool:
+    """What the connectors and MSAL verify servers against: the system's CAs, or the
+    given bundle's."""
+    if not ca_bundle:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"COUPLET_ENGINE_CA_BUNDLE={ca_bundle} is not a CA file: {exc}") from None
 
 
 def utc_now() -> dt.datetime:
@@ -129,7 +143,7 @@ def open_integration(
     ):
         credentials.set_admin(settings.admin_user, settings.admin_password)
     sessions = Sessions(
-        client_factory or functools.partial(default_client, verify=settings.ca_bundle or True)
+        client_factory or functools.partial(default_client, verify=trusted(settings.ca_bundle))
     )
 
     def connect(c: Connection) -> tuple[CrmSystem, ErpSystem]:
