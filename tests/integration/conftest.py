@@ -72,7 +72,8 @@ def systems(databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> Iter
     )
 
     def clients(base_url: str) -> httpx.Client:
-        app = {CRM: crm_app, ERP: erp_app}.get(base_url)
+        # The same app over https: what an authority (the identity endpoints) is reached at.
+        app = {CRM: crm_app, ERP: erp_app}.get(base_url.replace("https://", "http://"))
         assert app is not None, base_url
         return TestClient(app, base_url=base_url)
 
