@@ -72,21 +72,6 @@ def setup(
     database_url: Annotated[str | None, Opt(help="Engine database URL")] = None,
 ) -> None:
     """Store the connection to the CRM and the ERP (values not given are kept)."""
-    given = {
-        "crm_url": crm_url,
-        "crm_client_id": crm_client_id,
-        "crm_client_secret": crm_client_secret,
-        "erp_url": erp_url,
-        "erp_client_id": erp_client_id,
-        "erp_client_secret": erp_client_secret,
-        "erp_company": erp_company,
-        "crm_authority": crm_authority,
-        "crm_scope": crm_scope,
-        "crm_certificate": _read(crm_certificate),
-        "erp_authority": erp_authority,
-        "erp_scope": erp_scope,
-        "erp_certificate": _read(erp_certificate),
-    }
     switches = {
         "sales_order_integration": sales_order_integration,
         "auto_create_sales_orders": auto_create_sales_orders,
@@ -94,6 +79,22 @@ def setup(
         "item_availability": item_availability,
     }
     with integration_session(database_url) as integration:
+        # Built here: an unreadable certificate file is reported as the setup's error.
+        given = {
+            "crm_url": crm_url,
+            "crm_client_id": crm_client_id,
+            "crm_client_secret": crm_client_secret,
+            "erp_url": erp_url,
+            "erp_client_id": erp_client_id,
+            "erp_client_secret": erp_client_secret,
+            "erp_company": erp_company,
+            "crm_authority": crm_authority,
+            "crm_scope": crm_scope,
+            "crm_certificate": _read(crm_certificate),
+            "erp_authority": erp_authority,
+            "erp_scope": erp_scope,
+            "erp_certificate": _read(erp_certificate),
+        }
         stored = integration.stored_connection()
         changing = any(v is not None for v in (*given.values(), *switches.values()))
         connection = stored
