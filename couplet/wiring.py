@@ -62,7 +62,7 @@ def utc_now() -> dt.datetime:
 class Sessions:
     """HTTP sessions signed in with OAuth client credentials, all closed together: at the
     Microsoft identity platform through MSAL when the side has an authority, else at the
-    service's own `{url}/oauth2/token` (docs/protocols.md §C)."""
+    service's own `{url}/oauth2/token` (docs/protocols.md, contract details)."""
 
     def __init__(self, client_factory: ClientFactory = default_client) -> None:
         self.client_factory = client_factory

@@ -1,5 +1,5 @@
 """Signing in through the Microsoft identity platform with MSAL: a confidential client with a
-client secret or a certificate, as an `httpx.Auth` (docs/protocols.md §C).
+client secret or a certificate, as an `httpx.Auth` (docs/protocols.md, contract details).
 
 MSAL keeps the token cache: one token per scope, reused until five minutes before it
 expires, then renewed. A 401 from the service drops the cached token and asks once more. What

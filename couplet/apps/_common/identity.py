@@ -1,6 +1,7 @@
-"""The reference services as their own Microsoft identity platform (docs/protocols.md §C):
-`GET /{tenant}/v2.0/.well-known/openid-configuration` and `POST /{tenant}/oauth2/v2.0/token`,
-the client credentials grant with a client secret or a certificate's client assertion.
+"""The reference services as their own Microsoft identity platform (docs/protocols.md,
+contract details): `GET /{tenant}/v2.0/.well-known/openid-configuration` and
+`POST /{tenant}/oauth2/v2.0/token`, the client credentials grant with a client secret or a
+certificate's client assertion.
 
 MSAL reads the configuration, then asks the token endpoint; refusals carry Entra's error JSON
 (`error`, `error_description` starting with the AADSTS code, `error_codes`, trace ids), so a
