@@ -12,9 +12,11 @@ import uvicorn
 
 from ..apps.crm.app import create_app as create_crm
 from ..apps.erp.app import create_app as create_erp
+from ..engine.errors import ConfigError
 from ..operations.integration import Integration
 from ..settings import CrmSettings, EngineSettings, ErpSettings
 from ..wiring import open_integration
+from .common import EXIT_CONFIG
 from .tls import Tls, cert_file, choose, key_file
 
 serve_app = typer.Typer(help="Run a service over HTTP.", no_args_is_help=True)
@@ -32,7 +34,11 @@ TlsKey = Annotated[Path | None, typer.Option(help="HTTPS: the certificate's priv
 
 def https(tls: bool, tls_cert: Path | None, tls_key: Path | None) -> Tls | None:
     """The TLS files the options name, saying where a generated CA is (None: plain HTTP)."""
-    chosen = choose(tls, tls_cert, tls_key)
+    try:
+        chosen = choose(tls, tls_cert, tls_key)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
     if chosen and chosen.ca_file:
         typer.echo(
             f"TLS certificate {chosen.cert_file} (key {chosen.key_file}), signed by the local "

@@ -124,3 +124,11 @@ def test_a_certificate_needs_an_authority_and_a_readable_file(
     missing = ["--erp-certificate", str(tmp_path / "nope.pem")]
     result = runner.invoke(app, ["setup", *ARGS, *missing, "--database-url", engine_db])
     assert result.exit_code == 2 and "Cannot read the certificate file" in result.output
+
+
+def test_serve_refuses_missing_tls_files(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.pem")
+    result = runner.invoke(app, ["serve", "crm", "--tls-cert", missing, "--tls-key", missing])
+    assert result.exit_code == 2 and "does not exist" in result.output
+    result = runner.invoke(app, ["serve", "erp", "--tls-cert", missing])
+    assert result.exit_code == 2 and "needs both --tls-cert and --tls-key" in result.output

@@ -143,6 +143,7 @@ def test_msal_sign_in_over_tls_then_a_full_sync(databases: DatabaseFactory, tmp_
         # Without the CA the engine does not trust the services' certificate.
         code, output = _setup(engine_url, *setup, "--test", ca=None)
         assert code != 0 and "CERTIFICATE_VERIFY_FAILED" in output, output
+        assert "COUPLET_ENGINE_CA_BUNDLE" in output
         code, output = _setup(engine_url, "--test", ca=ca)
         assert code == 0, output
         assert "ok CRM sign-in" in output and "ok ERP company" in output
