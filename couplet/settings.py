@@ -24,6 +24,10 @@ class ServiceSettings(BaseSettings):
     throttle_requests: int | None = None
     throttle_window_seconds: float = 300.0
     throttle_concurrent: int | None = None
+    # The identity endpoints (/{tenant}/oauth2/v2.0/token) take any tenant name unless one
+    # is set; the admin client may also sign in with this certificate (PEM file).
+    tenant: str | None = None
+    admin_client_certificate: str | None = None
 
 
 class CrmSettings(ServiceSettings):
@@ -67,3 +71,6 @@ class EngineSettings(BaseSettings):
     admin_password: str | None = None
     # `couplet serve engine` runs the embedded worker beside the web app unless off.
     embedded_worker: bool = True
+    # A PEM file of CAs the connectors and MSAL trust instead of the system's (a private CA,
+    # or the certificate `couplet serve --tls` generated).
+    ca_bundle: str | None = None

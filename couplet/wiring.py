@@ -8,16 +8,21 @@ Nothing else constructs stores, connectors or workers; tests inject an HTTP clie
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import ssl
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 
 from .connectors.business_central.connector import BusinessCentralConnector
 from .connectors.dataverse.connector import DataverseConnector
 from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredentials
+from .connectors.identity import Identity, MsalAuth
 from .connectors.sign_in import Check, check_sign_in
 from .engine.connection import Connection
+from .engine.errors import ConfigError
 from .operations.integration import Integration
 from .operations.parts import Parts
 from .operations.ports import CrmSystem, ErpSystem
@@ -34,8 +39,21 @@ from .store.sql_state import SqlState
 ClientFactory = Callable[[str], httpx.Client]
 
 
-def default_client(base_url: str) -> httpx.Client:
-    return httpx.Client(base_url=base_url, timeout=httpx.Timeout(60.0, connect=10.0))
+def default_client(base_url: str, verify: ssl.SSLContext | bool = True) -> httpx.Client:
+    """`verify`: True for the system's CAs, or a context trusting the CA bundle file
+    (COUPLET_ENGINE_CA_BUNDLE)."""
+    return httpx.Client(base_url=base_url, timeout=httpx.Timeout(60.0, connect=10.0), verify=verify)
+
+
+def trusted(ca_bundle: str | None) -> ssl.SSLContext | bool:
+    """What the connectors and MSAL verify servers against: the system's CAs, or the
+    given bundle's."""
+    if not ca_bundle:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"COUPLET_ENGINE_CA_BUNDLE={ca_bundle} is not a CA file: {exc}") from None
 
 
 def utc_now() -> dt.datetime:
@@ -43,25 +61,67 @@ def utc_now() -> dt.datetime:
 
 
 class Sessions:
-    """HTTP sessions signed in with OAuth client credentials, all closed together."""
+    """HTTP sessions signed in with OAuth client credentials, all closed together: at the
+    Microsoft identity platform through MSAL when the side has an authority, else at the
+    service's own `{url}/oauth2/token` (docs/protocols.md, contract details)."""
 
     def __init__(self, client_factory: ClientFactory = default_client) -> None:
         self.client_factory = client_factory
         self._clients: list[httpx.Client] = []
+        # One MSAL client (and so one token cache) per identity, shared by the sessions.
+        self._identities: dict[Identity, MsalAuth] = {}
 
-    def session(self, base_url: str, client_id: str, secret: str) -> HttpSession:
+    def _client(self, base_url: str) -> httpx.Client:
         client = self.client_factory(base_url)
-        client.auth = OAuthClientCredentials(
-            ClientCredentials(f"{base_url}/oauth2/token", client_id, secret, f"{base_url}/.default")
-        )
         self._clients.append(client)
+        return client
+
+    def _auth(
+        self,
+        base_url: str,
+        client_id: str,
+        secret: str,
+        scope: str,
+        authority: str | None,
+        certificate: str | None,
+    ) -> httpx.Auth:
+        if authority is None:
+            return OAuthClientCredentials(
+                ClientCredentials(f"{base_url}/oauth2/token", client_id, secret, scope)
+            )
+        identity = Identity(authority, client_id, scope, secret or None, certificate)
+        if identity not in self._identities:
+            origin = urlsplit(authority)
+            http = self._client(f"{origin.scheme}://{origin.netloc}")
+            self._identities[identity] = MsalAuth(identity, http)
+        return self._identities[identity]
+
+    def session(self, base_url: str, auth: httpx.Auth) -> HttpSession:
+        client = self._client(base_url)
+        client.auth = auth
         return HttpSession(client)
 
     def crm(self, c: Connection) -> HttpSession:
-        return self.session(c.crm_url, c.crm_client_id, c.crm_client_secret)
+        auth = self._auth(
+            c.crm_url,
+            c.crm_client_id,
+            c.crm_client_secret,
+            c.crm_sign_in_scope(),
+            c.crm_authority,
+            c.crm_certificate,
+        )
+        return self.session(c.crm_url, auth)
 
     def erp(self, c: Connection) -> HttpSession:
-        return self.session(c.erp_url, c.erp_client_id, c.erp_client_secret)
+        auth = self._auth(
+            c.erp_url,
+            c.erp_client_id,
+            c.erp_client_secret,
+            c.erp_sign_in_scope(),
+            c.erp_authority,
+            c.erp_certificate,
+        )
+        return self.session(c.erp_url, auth)
 
     def close(self) -> None:
         for client in self._clients:
@@ -71,7 +131,7 @@ class Sessions:
 def open_integration(
     settings: EngineSettings | None = None,
     *,
-    client_factory: ClientFactory = default_client,
+    client_factory: ClientFactory | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
 ) -> Integration:
     settings = settings or EngineSettings()
@@ -82,7 +142,9 @@ def open_integration(
         settings.admin_user, settings.admin_password
     ):
         credentials.set_admin(settings.admin_user, settings.admin_password)
-    sessions = Sessions(client_factory)
+    sessions = Sessions(
+        client_factory or functools.partial(default_client, verify=trusted(settings.ca_bundle))
+    )
 
     def connect(c: Connection) -> tuple[CrmSystem, ErpSystem]:
         return (

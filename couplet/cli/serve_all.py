@@ -13,13 +13,14 @@ from ..web.app import create_app as create_web
 from ..wiring import open_integration
 from . import servers
 from .common import EXIT_CONFIG, console
-from .serve import announce_admin
+from .serve import TlsCert, TlsFlag, TlsKey, announce_admin, https
 
 
-def serve_all() -> None:
+def serve_all(tls: TlsFlag = False, tls_cert: TlsCert = None, tls_key: TlsKey = None) -> None:
     """Everything on this machine, each part configured by its own environment variables
     (COUPLET_CRM_*, COUPLET_ERP_*, COUPLET_ENGINE_*); Ctrl-C stops it all."""
     crm, erp, engine_settings = CrmSettings(), ErpSettings(), EngineSettings()
+    secure = https(tls, tls_cert, tls_key)
     busy = [
         f"{s.host}:{s.port}"
         for s in (crm, erp, engine_settings)
@@ -31,10 +32,14 @@ def serve_all() -> None:
     integration = open_integration(engine_settings)
     announce_admin(integration)
     running = [
-        servers.start("CRM", create_crm(crm), crm.host, crm.port),
-        servers.start("ERP", create_erp(erp), erp.host, erp.port),
+        servers.start("CRM", create_crm(crm), crm.host, crm.port, tls=secure),
+        servers.start("ERP", create_erp(erp), erp.host, erp.port, tls=secure),
         servers.start(
-            "engine", create_web(integration), engine_settings.host, engine_settings.port
+            "engine",
+            create_web(integration),
+            engine_settings.host,
+            engine_settings.port,
+            tls=secure,
         ),
     ]
     stop = threading.Event()

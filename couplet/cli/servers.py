@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
+from .tls import Tls, cert_file, key_file
+
 
 @dataclass
 class Running:
@@ -34,9 +36,25 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def start(name: str, app: FastAPI, host: str, port: int, timeout: float = 20.0) -> Running:
-    """Serves `app` from a background thread; returns once it accepts connections."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+def start(
+    name: str,
+    app: FastAPI,
+    host: str,
+    port: int,
+    timeout: float = 20.0,
+    tls: Tls | None = None,
+) -> Running:
+    """Serves `app` from a background thread (HTTPS with `tls`); returns once it accepts
+    connections."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=cert_file(tls),
+        ssl_keyfile=key_file(tls),
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"serve-{name}", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
@@ -44,4 +62,4 @@ def start(name: str, app: FastAPI, host: str, port: int, timeout: float = 20.0) 
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"The {name} did not start on {host}:{port}.")
         time.sleep(0.05)
-    return Running(name, f"http://{host}:{port}", server, thread)
+    return Running(name, f"{'https' if tls else 'http'}://{host}:{port}", server, thread)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..engine.connection import Connection
+from ..engine.connection import SETTINGS, Connection
 from ..engine.errors import ConfigError
 from .common import EXIT_CONFIG, console, integration_session, print_json
 
@@ -22,6 +23,31 @@ def setup(
     erp_client_id: Annotated[str | None, Opt(help="OAuth client id for the ERP")] = None,
     erp_client_secret: Annotated[str | None, Opt(help="OAuth client secret for the ERP")] = None,
     erp_company: Annotated[str | None, Opt(help="ERP company name (default CRONUS)")] = None,
+    crm_authority: Annotated[
+        str | None,
+        Opt(
+            help="Sign in to the CRM at this authority, e.g. https://login.microsoftonline.com/<tenant>"
+        ),
+    ] = None,
+    erp_authority: Annotated[
+        str | None,
+        Opt(
+            help="Sign in to the ERP at this authority, e.g. https://login.microsoftonline.com/<tenant>"
+        ),
+    ] = None,
+    crm_scope: Annotated[
+        str | None, Opt(help="CRM token scope (default {crm-url}/.default)")
+    ] = None,
+    erp_scope: Annotated[
+        str | None,
+        Opt(help="ERP token scope (default https://api.businesscentral.dynamics.com/.default)"),
+    ] = None,
+    crm_certificate: Annotated[
+        Path | None, Opt(help="PEM file (private key + certificate) to sign in to the CRM with")
+    ] = None,
+    erp_certificate: Annotated[
+        Path | None, Opt(help="PEM file (private key + certificate) to sign in to the ERP with")
+    ] = None,
     sales_order_integration: Annotated[
         bool | None, Opt("--sales-order-integration/--no-sales-order-integration")
     ] = None,
@@ -46,15 +72,6 @@ def setup(
     database_url: Annotated[str | None, Opt(help="Engine database URL")] = None,
 ) -> None:
     """Store the connection to the CRM and the ERP (values not given are kept)."""
-    given = {
-        "crm_url": crm_url,
-        "crm_client_id": crm_client_id,
-        "crm_client_secret": crm_client_secret,
-        "erp_url": erp_url,
-        "erp_client_id": erp_client_id,
-        "erp_client_secret": erp_client_secret,
-        "erp_company": erp_company,
-    }
     switches = {
         "sales_order_integration": sales_order_integration,
         "auto_create_sales_orders": auto_create_sales_orders,
@@ -62,6 +79,22 @@ def setup(
         "item_availability": item_availability,
     }
     with integration_session(database_url) as integration:
+        # Built here: an unreadable certificate file is reported as the setup's error.
+        given = {
+            "crm_url": crm_url,
+            "crm_client_id": crm_client_id,
+            "crm_client_secret": crm_client_secret,
+            "erp_url": erp_url,
+            "erp_client_id": erp_client_id,
+            "erp_client_secret": erp_client_secret,
+            "erp_company": erp_company,
+            "crm_authority": crm_authority,
+            "crm_scope": crm_scope,
+            "crm_certificate": _read(crm_certificate),
+            "erp_authority": erp_authority,
+            "erp_scope": erp_scope,
+            "erp_certificate": _read(erp_certificate),
+        }
         stored = integration.stored_connection()
         changing = any(v is not None for v in (*given.values(), *switches.values()))
         connection = stored
@@ -104,12 +137,26 @@ def setup(
                 raise typer.Exit(EXIT_CONFIG)
 
 
+def _read(path: Path | None) -> str | None:
+    """The certificate file's PEM text (stored encrypted, like the secrets)."""
+    if path is None:
+        return None
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the certificate file {path}: {exc.strerror}") from None
+
+
 def _asked(stored: Connection | None, given: dict[str, str | None]) -> dict[str, str | None]:
     """The given values, with the missing ones asked for when nothing is stored yet (the
     use case then says what is still missing)."""
     if stored is not None:
         return given
-    return {k: v if v is not None or k == "erp_company" else _ask(k) for k, v in given.items()}
+    needed = set(SETTINGS) - {"erp_company"}
+    for side in ("crm", "erp"):
+        if given.get(f"{side}_certificate"):
+            needed.discard(f"{side}_client_secret")
+    return {k: _ask(k) if v is None and k in needed else v for k, v in given.items()}
 
 
 def _ask(name: str) -> str:

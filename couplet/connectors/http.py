@@ -139,6 +139,12 @@ class HttpSession:
                 exc.retry_after,
             ) from None
         except httpx.TransportError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                # Not transient: the server's certificate is not one this engine trusts.
+                raise FatalError(
+                    f"{method} {url} failed: {exc} (a private CA? COUPLET_ENGINE_CA_BUNDLE "
+                    "names a CA file to trust)"
+                ) from None
             raise RetryableError(f"{method} {url} failed: {exc}") from None
 
     def _once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

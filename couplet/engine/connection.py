@@ -35,6 +35,15 @@ class Connection:
     crm_integration_user: str | None = None
     enabled: bool = False
     features: Features = field(default_factory=Features)
+    # Sign-in through the Microsoft identity platform (MSAL): the authority, e.g.
+    # https://login.microsoftonline.com/<tenant>; None signs in at the service's own
+    # {url}/oauth2/token (the reference services over plain HTTP).
+    crm_authority: str | None = None
+    crm_scope: str | None = None  # default {crm_url}/.default
+    crm_certificate: str | None = None  # PEM private key + certificate, kept encrypted
+    erp_authority: str | None = None
+    erp_scope: str | None = None  # default https://api.businesscentral.dynamics.com/.default
+    erp_certificate: str | None = None
 
     def validate(self) -> Connection:
         for name in ("crm_url", "erp_url"):
@@ -45,15 +54,31 @@ class Connection:
                     f"{name.replace('_', ' ').upper()} '{url}' is not an http(s) "
                     "URL, e.g. http://127.0.0.1:8101"
                 )
-        for name in (
-            "crm_client_id",
-            "crm_client_secret",
-            "erp_client_id",
-            "erp_client_secret",
-            "erp_company",
-        ):
+        for name in ("crm_authority", "erp_authority"):
+            url = getattr(self, name)
+            parts = urlsplit(url or "")
+            # MSAL takes only https authorities with a tenant in the path.
+            if url and (parts.scheme != "https" or not parts.netloc or len(parts.path) < 2):
+                raise ConfigError(
+                    f"--{name.replace('_', '-')} '{url}' is not an https URL naming the "
+                    "tenant, e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com"
+                )
+        for name in ("crm_client_id", "erp_client_id", "erp_company"):
             if not str(getattr(self, name) or "").strip():
                 raise ConfigError(f"The connection needs --{name.replace('_', '-')}.")
+        for side in ("crm", "erp"):
+            if getattr(self, f"{side}_certificate") and not getattr(self, f"{side}_authority"):
+                raise ConfigError(
+                    f"--{side}-certificate signs in through the Microsoft identity platform "
+                    f"and needs --{side}-authority."
+                )
+            if not (
+                str(getattr(self, f"{side}_client_secret") or "").strip()
+                or getattr(self, f"{side}_certificate")
+            ):
+                raise ConfigError(
+                    f"The connection needs --{side}-client-secret (or --{side}-certificate)."
+                )
         if self.features.ownership not in ("person", "team"):
             raise ConfigError("Ownership must be 'person' or 'team'.")
         if self.features.auto_create_sales_orders and not self.features.sales_order_integration:
@@ -61,23 +86,49 @@ class Connection:
                 "Automatic creation of sales orders needs sales order "
                 "integration (--sales-order-integration)."
             )
-        return replace(self, crm_url=self.crm_url.rstrip("/"), erp_url=self.erp_url.rstrip("/"))
+        return replace(
+            self,
+            crm_url=self.crm_url.rstrip("/"),
+            erp_url=self.erp_url.rstrip("/"),
+            crm_authority=self.crm_authority.rstrip("/") if self.crm_authority else None,
+            erp_authority=self.erp_authority.rstrip("/") if self.erp_authority else None,
+        )
+
+    def crm_sign_in_scope(self) -> str:
+        return self.crm_scope or f"{self.crm_url}/.default"
+
+    def erp_sign_in_scope(self) -> str:
+        # Business Central online has one resource for every tenant and environment; the
+        # service's own URL is the scope only for the reference ERP's own token endpoint.
+        if self.erp_scope:
+            return self.erp_scope
+        return BUSINESS_CENTRAL_SCOPE if self.erp_authority else f"{self.erp_url}/.default"
 
     def redacted(self) -> dict[str, object]:
         return {
             "crm_url": self.crm_url,
             "crm_client_id": self.crm_client_id,
-            "crm_client_secret": "********",
+            "crm_client_secret": MASK if self.crm_client_secret else None,
+            "crm_authority": self.crm_authority,
+            "crm_scope": self.crm_sign_in_scope(),
+            "crm_certificate": MASK if self.crm_certificate else None,
             "erp_url": self.erp_url,
             "erp_company": self.erp_company,
             "erp_client_id": self.erp_client_id,
-            "erp_client_secret": "********",
+            "erp_client_secret": MASK if self.erp_client_secret else None,
+            "erp_authority": self.erp_authority,
+            "erp_scope": self.erp_sign_in_scope(),
+            "erp_certificate": MASK if self.erp_certificate else None,
             "crm_integration_user": self.crm_integration_user,
             "enabled": self.enabled,
             "features": self.features.__dict__.copy(),
         }
 
 
+MASK = "********"
+BUSINESS_CENTRAL_SCOPE = "https://api.businesscentral.dynamics.com/.default"
+
+# What a new connection needs (a secret or a certificate for each side: `validate`).
 SETTINGS = (
     "crm_url",
     "crm_client_id",
@@ -103,7 +154,11 @@ def merged(
         # Automatic creation goes with it, as Business Central switches it off too.
         flags.setdefault("auto_create_sales_orders", False)
     if stored is None:
-        missing = [k for k in SETTINGS if k not in given and k != "erp_company"]
+        # A certificate stands in for the side's secret.
+        present = set(given) | {
+            k.replace("certificate", "client_secret") for k in given if k.endswith("_certificate")
+        }
+        missing = [k for k in SETTINGS if k not in present and k != "erp_company"]
         if missing:
             raise ConfigError(
                 "The connection is not set up yet and "
@@ -112,6 +167,8 @@ def merged(
                 + " missing."
             )
         features = replace(Features(), **flags)  # type: ignore[arg-type]
-        return Connection(**given, features=features).validate()  # type: ignore[arg-type]
+        # A side signing in with a certificate has no secret.
+        secrets = {"crm_client_secret": "", "erp_client_secret": ""}
+        return Connection(**{**secrets, **given}, features=features).validate()  # type: ignore[arg-type]
     features = replace(stored.features, **flags)  # type: ignore[arg-type]
     return replace(stored, **given, features=features).validate()  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..connectors.identity import token_endpoint
 from ..engine.errors import ConfigError
 from ..engine.model import JobLog
 from ..flows import availability
@@ -28,7 +29,9 @@ def publish(parts: Parts, client_id: str, secret: str) -> str:
         )
     row = availability.connection_row(
         availability_url=parts.systems.erp(stored).url("itemAvailability"),
-        token_url=f"{stored.erp_url}/oauth2/token",
+        token_url=token_endpoint(stored.erp_authority)
+        if stored.erp_authority
+        else f"{stored.erp_url}/oauth2/token",
         client_id=client_id,
         secret=secret,
         web_url=stored.erp_url,

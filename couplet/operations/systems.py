@@ -21,6 +21,17 @@ def _key(c: Connection) -> tuple[str, ...]:
         c.erp_client_id,
         c.erp_client_secret,
         c.erp_company,
+        *(
+            v or ""
+            for v in (
+                c.crm_authority,
+                c.crm_scope,
+                c.crm_certificate,
+                c.erp_authority,
+                c.erp_scope,
+                c.erp_certificate,
+            )
+        ),
     )
 
 

@@ -34,6 +34,12 @@ class SqlConfig:
             crm_integration_user=row.crm_integration_user,
             enabled=bool(row.enabled),
             features=Features(**dict(row.options or {})),
+            crm_authority=row.crm_authority,
+            crm_scope=row.crm_scope,
+            crm_certificate=self._open(row.crm_certificate),
+            erp_authority=row.erp_authority,
+            erp_scope=row.erp_scope,
+            erp_certificate=self._open(row.erp_certificate),
         )
 
     def save_connection(self, connection: Connection, now: dt.datetime) -> None:
@@ -49,10 +55,22 @@ class SqlConfig:
             "enabled": connection.enabled,
             "options": dict(connection.features.__dict__),
             "updated_at": now,
+            "crm_authority": connection.crm_authority,
+            "crm_scope": connection.crm_scope,
+            "crm_certificate": self._seal(connection.crm_certificate),
+            "erp_authority": connection.erp_authority,
+            "erp_scope": connection.erp_scope,
+            "erp_certificate": self._seal(connection.erp_certificate),
         }
         with self.engine.begin() as conn:
             conn.execute(sa.delete(t.connection).where(t.connection.c.id == 1))
             conn.execute(sa.insert(t.connection).values(id=1, **values))
+
+    def _seal(self, secret: str | None) -> str | None:
+        return self.box.seal(secret) if secret else None
+
+    def _open(self, sealed: str | None) -> str | None:
+        return self.box.open(sealed) if sealed else None
 
     # -- mapping documents ----------------------------------------------------------------
 

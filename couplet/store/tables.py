@@ -42,6 +42,13 @@ connection = sa.Table(
     sa.Column("enabled", sa.Boolean, nullable=False, default=False),
     sa.Column("options", sa.JSON, nullable=False, default=dict),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # Sign-in through the Microsoft identity platform (migration 0007).
+    sa.Column("crm_authority", sa.String(500)),
+    sa.Column("crm_scope", sa.String(500)),
+    sa.Column("crm_certificate", sa.Text),  # encrypted
+    sa.Column("erp_authority", sa.String(500)),
+    sa.Column("erp_scope", sa.String(500)),
+    sa.Column("erp_certificate", sa.Text),  # encrypted
 )
 
 mapping = sa.Table(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from couplet.cli.main import app
 from tests.cli.conftest import ARGS, CRM
+from tests.connectors.test_identity import certificate_pem
 
 runner = CliRunner()
 
@@ -66,3 +68,67 @@ def test_test_names_what_is_wrong(engine_db: str) -> None:
     checks = json.loads(bad.output)
     crm = next(c for c in checks if c["name"] == "CRM sign-in")
     assert crm["ok"] is False and "crm-app" in crm["detail"]
+
+
+def test_setup_takes_authorities_scopes_and_a_certificate_file(
+    engine_db: str, tmp_path: Path
+) -> None:
+    pem = certificate_pem("couplet engine")
+    (tmp_path / "engine.pem").write_text(pem)
+    args = [a for a in ARGS if a not in ("--crm-client-secret", "crm-pw")]
+    result = runner.invoke(
+        app,
+        [
+            "setup",
+            *args,
+            "--crm-authority",
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com",
+            "--crm-certificate",
+            str(tmp_path / "engine.pem"),
+            "--erp-authority",
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com",
+            "--show",
+            "--json",
+            "--database-url",
+            engine_db,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["crm_certificate"] == "********" and shown["crm_client_secret"] is None
+    assert shown["crm_scope"] == f"{CRM}/.default"
+    assert shown["erp_scope"] == "https://api.businesscentral.dynamics.com/.default"
+    assert "PRIVATE KEY" not in result.output
+    scoped = runner.invoke(
+        app,
+        [
+            "setup",
+            "--crm-scope",
+            "https://org.crm.dynamics.com//.default",
+            "--show",
+            "--json",
+            "--database-url",
+            engine_db,
+        ],
+    )
+    assert json.loads(scoped.output)["crm_scope"] == "https://org.crm.dynamics.com//.default"
+
+
+def test_a_certificate_needs_an_authority_and_a_readable_file(
+    engine_db: str, tmp_path: Path
+) -> None:
+    (tmp_path / "engine.pem").write_text(certificate_pem("couplet engine"))
+    alone = ["--crm-certificate", str(tmp_path / "engine.pem")]
+    result = runner.invoke(app, ["setup", *ARGS, *alone, "--database-url", engine_db])
+    assert result.exit_code == 2 and "needs --crm-authority" in result.output
+    missing = ["--erp-certificate", str(tmp_path / "nope.pem")]
+    result = runner.invoke(app, ["setup", *ARGS, *missing, "--database-url", engine_db])
+    assert result.exit_code == 2 and "Cannot read the certificate file" in result.output
+
+
+def test_serve_refuses_missing_tls_files(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.pem")
+    result = runner.invoke(app, ["serve", "crm", "--tls-cert", missing, "--tls-key", missing])
+    assert result.exit_code == 2 and "does not exist" in result.output
+    result = runner.invoke(app, ["serve", "erp", "--tls-cert", missing])
+    assert result.exit_code == 2 and "needs both --tls-cert and --tls-key" in result.output

@@ -84,8 +84,11 @@ def systems(
     )
 
     def clients(base_url: str) -> httpx.Client:
+        # A base under a service's address (BC online's /v2.0/<tenant>/<environment>), and
+        # the same app over https: what an authority (the identity endpoints) is reached at.
+        plain = base_url.replace("https://", "http://")
         app = next(
-            (a for url, a in ((CRM, crm_app), (ERP, erp_app)) if base_url.startswith(url)), None
+            (a for url, a in ((CRM, crm_app), (ERP, erp_app)) if plain.startswith(url)), None
         )
         assert app is not None, base_url
         return TestClient(app, base_url=base_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,43 @@ def test_mapping_documents(tmp_path: Path) -> None:
     config.save_mapping_documents([{"name": "C"}], NOW)
     assert config.mapping_documents() == [{"name": "C"}]
     engine.dispose()
+
+
+def test_sign_in_settings_round_trip_with_the_certificate_encrypted(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/engine.db"
+    engine = make_engine(url)
+    migrate(engine)
+    config = SqlConfig(engine, SecretBox(load_key(url, None)))
+    pem = "-----BEGIN PRIVATE KEY-----\nKEY-TOP-SECRET\n-----END PRIVATE KEY-----\n"
+    signed = replace(
+        CONN,
+        crm_authority="https://login.microsoftonline.com/contoso.onmicrosoft.com/",
+        crm_certificate=pem,
+        crm_client_secret="",
+        erp_authority="https://login.microsoftonline.com/contoso.onmicrosoft.com",
+        erp_scope="https://api.businesscentral.dynamics.com/.default",
+    ).validate()
+    config.save_connection(signed, NOW)
+    loaded = config.connection()
+    assert loaded == signed and loaded.crm_certificate == pem
+    assert loaded.crm_authority == "https://login.microsoftonline.com/contoso.onmicrosoft.com"
+    # Dataverse's scope is the environment URL; Business Central's is one for every tenant.
+    assert loaded.crm_sign_in_scope() == "http://127.0.0.1:8101/.default"
+    shown = loaded.redacted()
+    assert shown["crm_certificate"] == "********" and shown["crm_client_secret"] is None
+    assert "KEY-TOP-SECRET" not in str(shown)
+    with engine.connect() as conn:
+        dump = " ".join(
+            str(v) for row in conn.execute(sa.text("select * from connection")) for v in row
+        )
+    assert "KEY-TOP-SECRET" not in dump and "login.microsoftonline.com" in dump
+    engine.dispose()
+
+
+def test_sign_in_settings_are_checked() -> None:
+    with pytest.raises(ConfigError, match="needs --crm-authority"):
+        replace(CONN, crm_certificate="PEM").validate()
+    with pytest.raises(ConfigError, match="https URL naming the tenant"):
+        replace(CONN, erp_authority="http://login.microsoftonline.com/contoso").validate()
+    with pytest.raises(ConfigError, match="--erp-client-secret \\(or --erp-certificate\\)"):
+        replace(CONN, erp_client_secret="").validate()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from couplet.operations.integration import Integration
 from couplet.settings import EngineSettings
 from couplet.web.app import create_app
 from tests.conftest import DatabaseFactory
+from tests.connectors.test_identity import certificate_pem
 from tests.integration.conftest import SETUP, Systems
 from tests.web.conftest import CONNECTION, sign_in
 
@@ -99,3 +101,44 @@ def test_cli_rest_and_forms_leave_the_same_job_queue(
     assert STATISTICS_JOB in names and "CUSTOMER" in names
     if switches:
         assert {"ITEM AVAILABILITY", "AUTO CREATE SALES ORDERS"} <= names
+
+
+def test_cli_rest_and_forms_store_the_same_sign_in_settings(
+    systems: Systems, databases: DatabaseFactory, tmp_path: Path
+) -> None:
+    pem = certificate_pem("couplet engine")
+    (tmp_path / "engine.pem").write_text(pem)
+    sign_in_values = {
+        "crm_authority": "https://login.microsoftonline.com/contoso.onmicrosoft.com",
+        "erp_authority": "https://login.microsoftonline.com/contoso.onmicrosoft.com",
+        "erp_scope": "https://api.businesscentral.dynamics.com/.default",
+        "crm_scope": "https://org.crm.dynamics.com/.default",
+    }
+    rest_url, forms_url = databases(["engine_rest", "engine_forms"])
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in sign_in_values.items()]
+    flags.append(f"--erp-certificate={tmp_path / 'engine.pem'}")
+    result = CliRunner().invoke(
+        cli, ["setup", *SETUP, *flags, "--database-url", systems.engine_url]
+    )
+    assert result.exit_code == 0, result.output
+    body = {**CONNECTION, **sign_in_values, "erp_certificate": pem}
+    with _integration(rest_url) as integration, TestClient(create_app(integration)) as http:
+        sign_in(integration, http)
+        put = http.put("/api/v1/connection", json=body)
+        assert put.status_code == 200 and "PRIVATE KEY" not in put.text
+    with _integration(forms_url) as integration, TestClient(create_app(integration)) as http:
+        csrf = sign_in(integration, http)
+        r = http.post("/connection", data={**body, "csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code == 303 and "level=ok" in r.headers["location"], r.headers
+        page = http.get("/connection").text
+        assert sign_in_values["crm_authority"] in page and "PRIVATE KEY" not in page
+
+    stored = []
+    for url in (systems.engine_url, rest_url, forms_url):
+        with _integration(url) as integration:
+            connection = integration.stored_connection()
+            assert connection is not None and connection.erp_certificate == pem
+            stored.append(connection.redacted())
+    assert stored[0] == stored[1] == stored[2]
+    assert stored[0]["erp_certificate"] == "********"
+    assert stored[0]["crm_authority"] == sign_in_values["crm_authority"]

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 import jwt
 import sqlalchemy as sa
@@ -71,6 +72,11 @@ def register_client(
     )
 
 
+def client_row(conn: sa.Connection, model: Model, client_id: str) -> sa.Row[Any] | None:
+    table = model.clients
+    return conn.execute(sa.select(table).where(table.c.client_id == client_id)).first()
+
+
 class TokenIssuer:
     """Issues and checks the service's bearer tokens."""
 
@@ -97,13 +103,16 @@ class TokenIssuer:
                 "resource; use '<service base URL>/.default'.",
             )
         client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
-        table = model.clients
-        row = conn.execute(sa.select(table).where(table.c.client_id == client_id)).first()
+        row = client_row(conn, model, client_id)
         if row is None or not verify_secret(secret, row.secret_hash):
             raise _oauth_error("invalid_client", "The client id or secret is not valid.", 401)
+        return self.grant(str(row.principal_id), client_id)
+
+    def grant(self, principal_id: str, client_id: str) -> dict[str, object]:
+        """A bearer token for the principal the client signs in as."""
         now = self.clock()
         claims = {
-            "sub": row.principal_id,
+            "sub": principal_id,
             "appid": client_id,
             "aud": self.audience,
             "iat": int(now.timestamp()),

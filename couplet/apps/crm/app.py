@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from ...settings import CrmSettings
 from .._common.auth import TokenIssuer, register_client, signing_key
 from .._common.database import Transactions, create_schema, ensure_sqlite_dir, make_engine
+from .._common.identity import IdentityProvider, mount_identity, register_certificate
 from .._common.model import Conventions, Model
 from .._common.records import SYSTEM, Tx
 from .._common.service import ODataService
@@ -140,6 +142,10 @@ def create_app(
         key = signing_key(conn, model, settings.token_key)
         options.load(conn)
         bootstrap(Tx(conn, model, SYSTEM, rules, now), settings)
+        if settings.admin_client_id and settings.admin_client_certificate:
+            pem = Path(settings.admin_client_certificate).read_text()
+            register_certificate(conn, model, settings.admin_client_id, pem)
+    issuer = TokenIssuer(key, "couplet-crm", settings.token_lifetime_seconds, now)
     service = ODataService(
         model=model,
         dialect=dialect,
@@ -147,7 +153,7 @@ def create_app(
         transactions=transactions,
         router=CrmRouter(dialect, MetadataApi(model, options, tables), http_clients),
         resolve_principal=resolver(model),
-        issuer=TokenIssuer(key, "couplet-crm", settings.token_lifetime_seconds, now),
+        issuer=issuer,
         throttle=Throttle(
             ThrottlePolicy(
                 settings.throttle_requests,
@@ -160,6 +166,10 @@ def create_app(
     )
     app = FastAPI(title="couplet reference CRM (Dataverse Web API subset)", version="9.2")
     service.mount(app)
+    mount_identity(
+        app,
+        IdentityProvider(model, transactions, issuer, lambda base: [base], settings.tenant),
+    )
     app.state.service = service
     app.state.engine = engine
     app.state.settings = settings

@@ -78,6 +78,8 @@ def _ask_erp(client: httpx.Client, connection: dict[str, Any], number: str) -> d
             "grant_type": "client_credentials",
             "client_id": str(connection["nav_dynamicsnavodatausername"] or ""),
             "client_secret": str(connection["nav_dynamicsnavodataaccesskey"] or ""),
+            # Business Central's resource: what its identity platform token endpoint wants.
+            "scope": "https://api.businesscentral.dynamics.com/.default",
         },
     )
     if token.status_code != 200:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from ...settings import ErpSettings
 from .._common.auth import TokenIssuer, signing_key
 from .._common.database import Transactions, create_schema, ensure_sqlite_dir, make_engine
+from .._common.identity import IdentityProvider, mount_identity, register_certificate
 from .._common.model import Model
 from .._common.records import SYSTEM, Tx
 from .._common.service import ODataService
@@ -34,6 +36,8 @@ API_ROOT = "/api"
 # Business Central online's service root: the API lives under the tenant and environment
 # (docs/protocols.md §B13); on premises it is the root itself.
 ONLINE_ROOT = "/v2.0/{tenant}/{environment}"
+# Business Central online's resource: its scope is the same for every tenant.
+BUSINESS_CENTRAL_RESOURCE = "https://api.businesscentral.dynamics.com"
 
 
 def build_model() -> Model:
@@ -65,8 +69,12 @@ def create_app(
     with transactions.begin() as conn:
         key = signing_key(conn, model, settings.token_key)
         bootstrap(Tx(conn, model, SYSTEM, rules, now), settings)
+        if settings.admin_client_id and settings.admin_client_certificate:
+            pem = Path(settings.admin_client_certificate).read_text()
+            register_certificate(conn, model, settings.admin_client_id, pem)
         conn.execute(sa.text("SELECT 1"))
     subscriptions = Subscriptions(settings, transactions, model, dialect, now)
+    issuer = TokenIssuer(key, "couplet-erp", settings.token_lifetime_seconds, now)
     service = ODataService(
         model=model,
         dialect=dialect,
@@ -74,7 +82,7 @@ def create_app(
         transactions=transactions,
         router=ErpRouter(dialect, subscriptions.handle),
         resolve_principal=resolver(model),
-        issuer=TokenIssuer(key, "couplet-erp", settings.token_lifetime_seconds, now),
+        issuer=issuer,
         throttle=Throttle(
             ThrottlePolicy(
                 settings.throttle_requests,
@@ -92,6 +100,16 @@ def create_app(
         lifespan=subscriptions.lifespan,
     )
     service.mount(app)
+    mount_identity(
+        app,
+        IdentityProvider(
+            model,
+            transactions,
+            issuer,
+            lambda base: [BUSINESS_CENTRAL_RESOURCE, base],
+            settings.tenant,
+        ),
+    )
     app.state.service = service
     app.state.engine = engine
     app.state.settings = settings

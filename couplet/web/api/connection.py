@@ -30,6 +30,13 @@ class ConnectionIn(BaseModel):
     erp_client_id: str | None = None
     erp_client_secret: str | None = None
     erp_company: str | None = None
+    # Sign-in through the Microsoft identity platform (none: the service's own token URL).
+    crm_authority: str | None = None
+    crm_scope: str | None = None
+    crm_certificate: str | None = None  # PEM text: private key and certificate
+    erp_authority: str | None = None
+    erp_scope: str | None = None
+    erp_certificate: str | None = None
     sales_order_integration: bool | None = None
     auto_create_sales_orders: bool | None = None
     auto_process_quotes: bool | None = None
