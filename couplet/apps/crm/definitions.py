@@ -163,6 +163,8 @@ class Definitions:
             "IsPrimaryName": f.name == e.primary_name,
             "IsCustomAttribute": c.name.startswith("nav_"),
             "IsValidForRead": True,
+            # The column another is derived from (a name or yomi column); none here.
+            "AttributeOf": None,
             "IsValidForCreate": not f.read_only and f.name != "statecode",
             "IsValidForUpdate": not system,
             "RequiredLevel": {
