@@ -13,7 +13,7 @@ from tests.integration.engine_cli import cli, cli_json
 from tests.integration.test_invoices_e2e import named, pay
 
 
-@pytest.mark.parametrize("erp_root", [ERP, ERP_ONLINE])
+@pytest.mark.parametrize("erp_root", [ERP, ERP_ONLINE], ids=["on-premises", "online"])
 def test_one_lead_to_cash_cycle(systems: Systems) -> None:
     crm, erp = systems.crm, systems.erp
     # Master data lives in the ERP; the full synchronization brings it to the CRM.

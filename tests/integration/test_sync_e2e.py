@@ -34,7 +34,7 @@ def _customers(systems: Systems) -> dict[str, dict[str, Any]]:
     return {c["displayName"]: c for c in systems.erp.rows("customers")}
 
 
-@pytest.mark.parametrize("erp_root", [ERP, ERP_ONLINE])
+@pytest.mark.parametrize("erp_root", [ERP, ERP_ONLINE], ids=["on-premises", "online"])
 def test_full_sync_then_incremental_both_ways_without_ping_pong(systems: Systems) -> None:
     _seed(systems)
     cli(systems, "setup", *systems.setup, "--enable", "--test")

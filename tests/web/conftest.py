@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from couplet.operations.integration import Integration
 from couplet.web.app import create_app
-from tests.integration.conftest import CRM, ERP, Systems, systems
+from tests.integration.conftest import CRM, ERP, Systems, erp_root, systems
 
-__all__ = ["Web", "systems", "web"]
+__all__ = ["Web", "erp_root", "systems", "web"]
 
 CONNECTION = {
     "crm_url": CRM,
