@@ -87,6 +87,9 @@ class DataverseDialect(Dialect):
         return values
 
     def _bind(self, tx: Tx, spec: Table, nav: str, raw: Any) -> dict[str, Any]:
+        if nav in SYSTEM_LOOKUPS:
+            # Declared navigation properties, but only the platform sets them.
+            raise bad_request(read_only_message(spec.entity, nav), READ_ONLY_CODE, target=nav)
         match = bind_target(spec, nav)
         if match is None:
             # What Dataverse answers for a bind on a name that is not a single-valued

@@ -25,7 +25,6 @@ def _error(r: object) -> dict[str, str]:
         ("annotations", "objectid", "accounts"),
         ("posts", "regardingobjectid", "accounts"),
         ("accounts", "ownerid_systemuser", "systemusers"),
-        ("accounts", "createdby", "systemusers"),
         ("accounts", "primarycontactid_contact", "accounts"),
     ],
 )
@@ -79,6 +78,11 @@ def test_lookup_values_and_system_columns_are_read_only(crm: CrmClient) -> None:
             "Use Navigation properties instead."
         )
         assert _error(r)["code"] == "0x80048d19"
+    r = crm.post(
+        "accounts",
+        {"name": "X", "createdby@odata.bind": f"/systemusers({account['_createdby_value']})"},
+    )
+    assert r.status_code == 400 and "'createdby'" in _error(r)["message"], r.text
     for column, value in (
         ("createdon", "2020-01-01T00:00:00Z"),
         ("modifiedon", "2020-01-01T00:00:00Z"),
