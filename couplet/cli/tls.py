@@ -55,6 +55,8 @@ def choose(
 
 def self_signed(directory: Path) -> Tls:
     """The local CA and server certificate in `directory`, made when missing or expiring."""
+    # Absolute, so the printed CA path works from any directory.
+    directory = directory.resolve()
     ca_file, cert_file, key_file = (directory / n for n in ("ca.pem", "cert.pem", "key.pem"))
     now = dt.datetime.now(dt.UTC)
     if all(p.is_file() for p in (ca_file, cert_file, key_file)):

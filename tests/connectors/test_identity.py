@@ -76,9 +76,7 @@ class Services:
         return sum(1 for s in self.sent if s.endswith("/oauth2/v2.0/token"))
 
 
-def _services(
-    databases: DatabaseFactory, tmp_path: Path, lifetime: int = 3600, **extra: str
-) -> Services:
+def _services(databases: DatabaseFactory, lifetime: int = 3600, **extra: str) -> Services:
     crm_url, erp_url = databases(["crm", "erp"])
     common = {"admin_client_id": "engine-app", "admin_client_secret": "engine-pw"}
     common |= {"token_lifetime_seconds": lifetime, **extra}  # type: ignore[dict-item]
@@ -100,8 +98,8 @@ def _services(
 
 
 @pytest.fixture
-def services(databases: DatabaseFactory, tmp_path: Path) -> Iterator[Services]:
-    made = _services(databases, tmp_path)
+def services(databases: DatabaseFactory) -> Iterator[Services]:
+    made = _services(databases)
     yield made
     for app in made.apps.values():
         app.state.engine.dispose()
@@ -138,11 +136,9 @@ def test_one_token_per_scope_is_kept_and_reused(services: Services) -> None:
         sessions.close()
 
 
-def test_a_token_near_its_expiry_is_renewed_before_use(
-    databases: DatabaseFactory, tmp_path: Path
-) -> None:
+def test_a_token_near_its_expiry_is_renewed_before_use(databases: DatabaseFactory) -> None:
     # Tokens living two minutes are inside MSAL's five-minute renewal margin from the start.
-    made = _services(databases, tmp_path, lifetime=120)
+    made = _services(databases, lifetime=120)
     sessions = made.sessions()
     try:
         for _ in range(3):
@@ -159,7 +155,7 @@ def test_msal_signs_in_with_a_registered_certificate(
 ) -> None:
     pem = certificate_pem("couplet engine")
     (tmp_path / "engine.pem").write_text(pem)
-    made = _services(databases, tmp_path, admin_client_certificate=str(tmp_path / "engine.pem"))
+    made = _services(databases, admin_client_certificate=str(tmp_path / "engine.pem"))
     with_cert = replace(made.connection, crm_client_secret="", crm_certificate=pem).validate()
     unknown = replace(with_cert, crm_certificate=certificate_pem("someone else"))
     sessions = made.sessions()
@@ -189,12 +185,11 @@ def test_msal_signs_in_with_a_registered_certificate(
 )
 def test_refusals_show_the_aadsts_code_and_a_hint(
     databases: DatabaseFactory,
-    tmp_path: Path,
     change: dict[str, str],
     code: str,
     hint: str,
 ) -> None:
-    made = _services(databases, tmp_path, tenant="contoso.onmicrosoft.com")
+    made = _services(databases, tenant="contoso.onmicrosoft.com")
     sessions = made.sessions()
     try:
         with pytest.raises(FatalError) as refused:

@@ -205,3 +205,40 @@ def test_msal_sign_in_over_tls_then_a_full_sync(databases: DatabaseFactory, tmp_
         assert {"Adatum Corporation", "Coho Winery", "Fourth Coffee"} <= {
             c["displayName"] for c in customers["value"]
         }
+
+
+def test_serve_engine_with_tls_answers_over_https(tmp_path: Path) -> None:
+    port = _free_port()
+    command = [sys.executable, "-m", "couplet.cli.main", "serve", "engine", "--tls"]
+    command += ["--port", str(port), "--database-url", f"sqlite:///{tmp_path}/engine.db"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COUPLET_ENGINE_EMBEDDED_WORKER": "false"}
+    server = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    ca = tmp_path / ".couplet" / "tls" / "ca.pem"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            try:
+                if ca.is_file():
+                    trust = ssl.create_default_context(cafile=ca)
+                    health = httpx.get(f"https://localhost:{port}/health", verify=trust)
+                    if health.status_code == 200:
+                        break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the engine did not start"
+            time.sleep(0.2)
+        assert health.json() == {"status": "ok"}
+        # Plain HTTP is not served on the TLS port.
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        output = server.stdout.read().decode() if server.stdout else ""
+        if server.stdout:
+            server.stdout.close()
+    assert f"COUPLET_ENGINE_CA_BUNDLE={ca.resolve()}" in output
+    assert f"https://127.0.0.1:{port}/" in output
