@@ -131,8 +131,9 @@ def test_msal_sign_in_over_tls_then_a_full_sync(databases: DatabaseFactory, tmp_
             ENGINE[0],
             "--crm-client-secret",
             ENGINE[1],
+            # Business Central online's shape: the API under the tenant and environment.
             "--erp-url",
-            erp,
+            f"{erp}/v2.0/contoso/Production",
             "--erp-authority",
             f"{erp}/contoso",
             "--erp-client-id",
