@@ -35,9 +35,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+# What a PostgreSQL variant of a test carries: its marker, and a skip without a server.
+POSTGRES_MARKS = [
+    pytest.mark.postgres,
+    *([] if POSTGRES_URL else [pytest.mark.skip(reason="COUPLET_TEST_POSTGRES_URL not set")]),
+]
+
+
 def _backends() -> list[object]:
-    marks = [] if POSTGRES_URL else [pytest.mark.skip(reason="COUPLET_TEST_POSTGRES_URL not set")]
-    return ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, *marks])]
+    return ["sqlite", pytest.param("postgres", marks=POSTGRES_MARKS)]
 
 
 @cache

@@ -18,12 +18,20 @@ from couplet.cli import common
 from couplet.operations.integration import Integration
 from couplet.settings import CrmSettings, EngineSettings, ErpSettings
 from couplet.wiring import open_integration
-from tests.conftest import DatabaseFactory
+from tests.conftest import POSTGRES_MARKS, DatabaseFactory
 from tests.helpers import CrmClient, ErpClient, token_for
 
 CRM, ERP = "http://crm.test", "http://erp.test"
 # Business Central online's service root shape, served by the reference ERP as well.
 ERP_ONLINE = ERP + "/v2.0/contoso/Production"
+# Both ERP roots for `parametrize(("backend", "erp_root"), ERP_ROOTS)`: the on-premises root
+# on both databases, the online one on SQLite only - a URL's shape does not depend on the
+# engine's database, and each end-to-end run costs seconds.
+ERP_ROOTS = [
+    pytest.param("sqlite", ERP, id="sqlite-on-premises"),
+    pytest.param("postgres", ERP, id="postgres-on-premises", marks=POSTGRES_MARKS),
+    pytest.param("sqlite", ERP_ONLINE, id="sqlite-online"),
+]
 PERSON = ("a-person", "person-pw")
 SETUP = [
     "--crm-url",

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration.conftest import ERP, ERP_ONLINE, Systems
+from tests.integration.conftest import ERP_ROOTS, Systems
 from tests.integration.engine_cli import cli, cli_json
 from tests.integration.test_invoices_e2e import named, pay
 
 
-@pytest.mark.parametrize("erp_root", [ERP, ERP_ONLINE], ids=["on-premises", "online"])
+@pytest.mark.parametrize(("backend", "erp_root"), ERP_ROOTS)
 def test_one_lead_to_cash_cycle(systems: Systems) -> None:
     crm, erp = systems.crm, systems.erp
     # Master data lives in the ERP; the full synchronization brings it to the CRM.

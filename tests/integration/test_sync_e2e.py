@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import ERP, ERP_ONLINE, Systems
+from tests.integration.conftest import ERP_ROOTS, Systems
 from tests.integration.engine_cli import cli
 
 
@@ -34,7 +34,7 @@ def _customers(systems: Systems) -> dict[str, dict[str, Any]]:
     return {c["displayName"]: c for c in systems.erp.rows("customers")}
 
 
-@pytest.mark.parametrize("erp_root", [ERP, ERP_ONLINE], ids=["on-premises", "online"])
+@pytest.mark.parametrize(("backend", "erp_root"), ERP_ROOTS)
 def test_full_sync_then_incremental_both_ways_without_ping_pong(systems: Systems) -> None:
     _seed(systems)
     cli(systems, "setup", *systems.setup, "--enable", "--test")
