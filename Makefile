@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	# uv (from PyPI) installs what pip would, from the same index, in a fraction of the time:
-	# on a clean machine 42 s instead of 150 s, and CI always starts clean.
+	# from empty caches on this 2-core machine (busy at the time) 42 s instead of 150 s, and CI
+	# always starts clean.
 	$(PY) -m pip install --quiet 'uv>=0.9,<1'
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test]'
 	rm -f $(VENV)/.installed-*
