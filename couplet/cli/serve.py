@@ -51,6 +51,19 @@ def scheme(tls: Tls | None) -> str:
     return "https" if tls else "http"
 
 
+def run(app: Any, host: str, port: int, secure: Tls | None, *, factory: bool = False) -> None:
+    """Serves `app` (an ASGI app, or with `factory` the import path of one) until stopped."""
+    uvicorn.run(
+        app,
+        factory=factory,
+        host=host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=cert_file(secure),
+        ssl_keyfile=key_file(secure),
+    )
+
+
 def overrides(**values: Any) -> dict[str, Any]:
     """Only the options given on the command line; the rest comes from the environment."""
     return {k: v for k, v in values.items() if v is not None}
@@ -73,14 +86,7 @@ def serve_crm(
         f"couplet CRM on {scheme(secure)}://{settings.host}:{settings.port}/api/data/v9.2/ "
         f"(database {settings.database_url})"
     )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        ssl_certfile=cert_file(secure),
-        ssl_keyfile=key_file(secure),
-    )
+    run(app, settings.host, settings.port, secure)
 
 
 @serve_app.command("erp")
@@ -100,14 +106,7 @@ def serve_erp(
         f"couplet ERP on {scheme(secure)}://{settings.host}:{settings.port}/api/v2.0/ "
         f"(database {settings.database_url})"
     )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        ssl_certfile=cert_file(secure),
-        ssl_keyfile=key_file(secure),
-    )
+    run(app, settings.host, settings.port, secure)
 
 
 def announce_admin(integration: Integration) -> None:
@@ -148,12 +147,4 @@ def serve_engine(
         f"couplet engine on {scheme(secure)}://{settings.host}:{settings.port}/ "
         f"(API /api/v1/, docs /docs; database {settings.database_url})"
     )
-    uvicorn.run(
-        ENGINE_APP,
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        ssl_certfile=cert_file(secure),
-        ssl_keyfile=key_file(secure),
-    )
+    run(ENGINE_APP, settings.host, settings.port, secure, factory=True)
