@@ -18,10 +18,32 @@ Opt = typer.Option
 def setup(
     crm_url: Annotated[str | None, Opt(help="CRM base URL, e.g. http://127.0.0.1:8101")] = None,
     crm_client_id: Annotated[str | None, Opt(help="OAuth client id for the CRM")] = None,
-    crm_client_secret: Annotated[str | None, Opt(help="OAuth client secret for the CRM")] = None,
+    crm_client_secret: Annotated[
+        str | None,
+        Opt(
+            help="OAuth client secret for the CRM; '-' asks for it without echo. A flag's "
+            "value is visible to other users (ps): prefer the file or the variable",
+            envvar="COUPLET_SETUP_CRM_CLIENT_SECRET",
+            show_envvar=True,
+        ),
+    ] = None,
+    crm_client_secret_file: Annotated[
+        Path | None, Opt(help="Read the CRM client secret from this file (first line)")
+    ] = None,
     erp_url: Annotated[str | None, Opt(help="ERP base URL, e.g. http://127.0.0.1:8102")] = None,
     erp_client_id: Annotated[str | None, Opt(help="OAuth client id for the ERP")] = None,
-    erp_client_secret: Annotated[str | None, Opt(help="OAuth client secret for the ERP")] = None,
+    erp_client_secret: Annotated[
+        str | None,
+        Opt(
+            help="OAuth client secret for the ERP; '-' asks for it without echo. A flag's "
+            "value is visible to other users (ps): prefer the file or the variable",
+            envvar="COUPLET_SETUP_ERP_CLIENT_SECRET",
+            show_envvar=True,
+        ),
+    ] = None,
+    erp_client_secret_file: Annotated[
+        Path | None, Opt(help="Read the ERP client secret from this file (first line)")
+    ] = None,
     erp_company: Annotated[str | None, Opt(help="ERP company name (default CRONUS)")] = None,
     crm_authority: Annotated[
         str | None,
@@ -83,10 +105,10 @@ def setup(
         given = {
             "crm_url": crm_url,
             "crm_client_id": crm_client_id,
-            "crm_client_secret": crm_client_secret,
+            "crm_client_secret": _secret(crm_client_secret, crm_client_secret_file, "crm"),
             "erp_url": erp_url,
             "erp_client_id": erp_client_id,
-            "erp_client_secret": erp_client_secret,
+            "erp_client_secret": _secret(erp_client_secret, erp_client_secret_file, "erp"),
             "erp_company": erp_company,
             "crm_authority": crm_authority,
             "crm_scope": crm_scope,
@@ -137,6 +159,24 @@ def setup(
                 raise typer.Exit(EXIT_CONFIG)
 
 
+def _secret(value: str | None, file: Path | None, side: str) -> str | None:
+    """A client secret from the flag (or its environment variable), a file, or a prompt
+    (`-`): secrets on a command line are visible to every user of the machine."""
+    if value is not None and file is not None:
+        raise ConfigError(f"Give --{side}-client-secret or --{side}-client-secret-file, not both.")
+    if file is not None:
+        try:
+            lines = file.read_text().splitlines()
+        except OSError as exc:
+            raise ConfigError(f"Cannot read the secret file {file}: {exc.strerror}") from None
+        if not lines or not lines[0].strip():
+            raise ConfigError(f"The secret file {file} is empty.")
+        return lines[0].strip()
+    if value == "-":
+        return _ask(f"{side}_client_secret", required=False)
+    return value
+
+
 def _read(path: Path | None) -> str | None:
     """The certificate file's PEM text (stored encrypted, like the secrets)."""
     if path is None:
@@ -159,9 +199,11 @@ def _asked(stored: Connection | None, given: dict[str, str | None]) -> dict[str,
     return {k: _ask(k) if v is None and k in needed else v for k, v in given.items()}
 
 
-def _ask(name: str) -> str:
+def _ask(name: str, *, required: bool = True) -> str:
+    """Asks for a value at the terminal (hidden for secrets). `required`: asked because the
+    first setup lacks it; else because the user said `-`."""
     flag = "--" + name.replace("_", "-")
-    if not sys.stdin.isatty():
+    if required and not sys.stdin.isatty():
         raise ConfigError(f"The connection is not set up yet and {flag} is missing.")
     try:
         return str(typer.prompt(flag[2:].replace("-", " "), hide_input="secret" in name))
