@@ -235,7 +235,9 @@ def synchronize_many(
     full: bool = False,
     on_mapping: Callable[[str], None] | None = None,
 ) -> list[JobLog]:
-    """Runs several mappings (all of them in dependency order when none are named).
+    """Runs several mappings; when none are named, every mapping that has a job of its own,
+    in dependency order - what the scheduler runs (docs/behaviour.md §2.9). A mapping
+    without a job (the invoice lines, written with their invoice) runs only when named.
 
     `full` sends every record again, coupled or not, under a watermark of its own so the
     scheduled runs' progress is left alone. `on_mapping` is told before each mapping runs
@@ -245,7 +247,8 @@ def synchronize_many(
         for name in names:
             ctx.mapping(name)  # unknown names fail before anything runs
     else:
-        names = [n for wave in dependency_order(ctx.mappings.values()) for n in wave]
+        waves = dependency_order(ctx.mappings.values())
+        names = [n for wave in waves for n in wave if ctx.mappings[n].job.enabled]
     jobs: list[JobLog] = []
     for name in names:
         if on_mapping is not None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from couplet.engine.model import Direction, Outcome, Ref
+from couplet.engine.model import Direction, JobSettings, Outcome, Ref
+from couplet.engine.runner import synchronize_many
 
 from .world import FROM, TO, World, counts, eur_ref, written
 
@@ -270,3 +271,13 @@ def test_targeted_run_handles_only_the_given_rows() -> None:
 
     assert len(jobs) == 1 and counts(jobs[0]) == {"inserted": 1}
     assert written(w.crm, "accounts")[0][3]["name"] == "A"
+
+
+def test_a_run_naming_no_mapping_runs_those_with_a_job_in_dependency_order() -> None:
+    world = World()
+    world.change("PAYMENT TERMS", job=JobSettings(enabled=False))
+    ran = [j.mapping for j in synchronize_many(world.ctx)]
+    assert "PAYMENT TERMS" not in ran
+    assert ran.index("CURRENCY") < ran.index("CUSTOMER")  # dependencies first
+    named = synchronize_many(world.ctx, ["PAYMENT TERMS"])
+    assert {j.mapping for j in named} == {"PAYMENT TERMS"}  # named, it runs

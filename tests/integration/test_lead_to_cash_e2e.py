@@ -113,3 +113,9 @@ def test_one_lead_to_cash_cycle(systems: Systems) -> None:
     assert Decimal(str(stats["nav_totalsaleslcy"])) == Decimal(
         str(invoice["totalAmountExcludingTax"])
     )
+
+    # A run naming no mapping runs what the scheduler runs - not the invoice lines, which
+    # go only with their invoice - and succeeds (docs/behaviour.md §2.9).
+    jobs = cli_json(systems, "sync")
+    assert jobs and "POSTEDSALESLINE-INV" not in {j["mapping"] for j in jobs}
+    assert not [j for j in jobs if j["failed"]], jobs
