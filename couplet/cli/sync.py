@@ -14,6 +14,7 @@ from ..engine.errors import ConfigError, CoupletError
 from ..engine.manual import synchronize_now
 from ..engine.model import Direction, JobLog
 from ..engine.runner import synchronize_many
+from ..operations.ids import record_ids
 from ..operations.integration import Integration
 from .common import (
     EXIT_FAILED_RECORDS,
@@ -138,8 +139,8 @@ def _sync(
             ctx,
             mapping.name,
             direction or mapping.direction,
-            erp_ids=erp_id or (),
-            crm_ids=crm_id or (),
+            erp_ids=record_ids(erp_id or (), "ERP record"),
+            crm_ids=record_ids(crm_id or (), "CRM row"),
         )
         if json_output:
             print_json(shapes.sync_now(result))

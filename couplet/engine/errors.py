@@ -15,6 +15,11 @@ class MappingError(ConfigError):
     """A table or field mapping breaks a rule (direction, flags, unknown mapping)."""
 
 
+class InvalidIdError(ConfigError):
+    """A request names a record by something that is not a record id (exit code 2; the
+    web answers 422)."""
+
+
 class UnknownMappingError(MappingError):
     """A request names a mapping that does not exist (the web answers 404 for it)."""
 

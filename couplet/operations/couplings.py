@@ -9,6 +9,7 @@ from ..engine import manual
 from ..engine.matching import MatchResult, match_and_couple
 from ..engine.model import Coupling, Direction, JobLog, Side
 from .context import context
+from .ids import record_id, record_ids
 from .parts import Parts
 
 
@@ -16,7 +17,8 @@ def couple(
     parts: Parts, mapping: str, erp_id: str, crm_id: str, *, sync: Direction | None = None
 ) -> tuple[Coupling, list[JobLog]]:
     """Couples an ERP record with a CRM row (and synchronizes them one way, if asked)."""
-    return manual.couple(context(parts), mapping, erp_id, crm_id, sync=sync)
+    ids = record_id(erp_id, "ERP record"), record_id(crm_id, "CRM row")
+    return manual.couple(context(parts), mapping, *ids, sync=sync)
 
 
 def create_in(
@@ -24,7 +26,7 @@ def create_in(
 ) -> tuple[list[JobLog], list[str]]:
     """Creates and couples the partners of these records on the destination side; returns
     the jobs and the ids left alone because they are validly coupled already."""
-    return manual.create_in(context(parts), mapping, destination, source_ids)
+    return manual.create_in(context(parts), mapping, destination, record_ids(source_ids))
 
 
 def uncouple(
@@ -37,7 +39,11 @@ def uncouple(
 ) -> JobLog:
     """Removes couplings (the records stay on both sides)."""
     return manual.uncouple(
-        context(parts), mapping, erp_ids=erp_ids, crm_ids=crm_ids, everything=everything
+        context(parts),
+        mapping,
+        erp_ids=record_ids(erp_ids, "ERP record"),
+        crm_ids=record_ids(crm_ids, "CRM row"),
+        everything=everything,
     )
 
 

@@ -11,6 +11,7 @@ from ..flows.orders.creation import OrderResult, create_orders, submitted_listin
 from ..flows.orders.notes import run_notes
 from ..flows.orders.status import run_status
 from .context import context
+from .ids import record_ids
 from .parts import Parts
 
 
@@ -22,7 +23,11 @@ def submitted(parts: Parts) -> list[dict[str, object]]:
 def create(parts: Parts, crm_ids: Sequence[str] | None = None) -> tuple[JobLog, list[OrderResult]]:
     """Creates ERP orders for these CRM orders, or for every submitted one (None)."""
     ctx = context(parts)
-    ids = list(crm_ids) if crm_ids is not None else [r.id for r in submitted_orders(ctx)]
+    ids = (
+        record_ids(crm_ids, "CRM order")
+        if crm_ids is not None
+        else [r.id for r in submitted_orders(ctx)]
+    )
     return create_orders(ctx, ids, sales_setup(ctx))
 
 

@@ -8,6 +8,7 @@ from ..engine.model import JobLog
 from ..flows.builders.lines import sales_setup
 from ..flows.quotes.processing import QuoteResult, process_quotes, summary, waiting_quotes
 from .context import context
+from .ids import record_ids
 from .parts import Parts
 
 
@@ -22,7 +23,7 @@ def process(
     """Processes these CRM quotes (every waiting one when none are given); no job when
     nothing waits."""
     ctx = context(parts)
-    ids = list(crm_ids or ()) or [r.id for r in waiting_quotes(ctx)]
+    ids = record_ids(crm_ids or (), "CRM quote") or [r.id for r in waiting_quotes(ctx)]
     if not ids:
         return None, []
     return process_quotes(ctx, ids, sales_setup(ctx))

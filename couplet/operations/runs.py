@@ -30,6 +30,7 @@ from ..flows.registry import FLOWS
 from ..jobs import lease
 from ..jobs.worker import Worker
 from .context import context
+from .ids import record_ids
 from .parts import Parts
 
 MAPPING_KIND = "mapping"
@@ -218,8 +219,8 @@ def queue_sync_now(
         raise MappingError(f"Mapping {mapping} cannot synchronize {direction}")
     params = {
         "mapping": mapping,
-        "erp_ids": list(erp_ids),
-        "crm_ids": list(crm_ids),
+        "erp_ids": record_ids(erp_ids, "ERP record"),
+        "crm_ids": record_ids(crm_ids, "CRM row"),
         "direction": _value(direction),
         "from_couplings": from_couplings,
     }

@@ -16,6 +16,7 @@ from ..engine.errors import (
     ConfigError,
     CoupletError,
     CouplingError,
+    InvalidIdError,
     MappingError,
     RecordError,
     SyncError,
@@ -27,7 +28,7 @@ def status_for(exc: Exception) -> int:
     # Most specific first: UnknownMappingError is a MappingError is a ConfigError.
     if isinstance(exc, UnknownMappingError):
         return 404
-    if isinstance(exc, MappingError | CouplingError | RecordError):
+    if isinstance(exc, MappingError | CouplingError | RecordError | InvalidIdError):
         return 422
     if isinstance(exc, ConfigError):
         return 409
