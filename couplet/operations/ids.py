@@ -1,6 +1,6 @@
 """Record ids given by a person (command line, REST, forms; docs/behaviour.md §2.10): both
-systems name rows by
-GUID, so anything else is refused before a request is sent, naming what was given."""
+systems name rows by GUID, so anything else is refused before a request is sent, naming
+what was given."""
 
 from __future__ import annotations
 
