@@ -81,14 +81,16 @@ def serve(side: str, database_url: str, cwd: Path, ca: Path) -> Iterator[str]:
     }
     command = [sys.executable, "-m", "couplet.cli.main", "serve", side, "--tls"]
     command += ["--port", str(port), "--database-url", database_url]
-    server = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    # The output goes to a file: a pipe nobody reads fills up after a few thousand
+    # request log lines and then blocks the server.
+    log = cwd / f"{side}.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"https://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            assert server.poll() is None, log.read_text()
             try:
                 if ca.is_file():
                     answer = httpx.get(
@@ -106,5 +108,3 @@ def serve(side: str, database_url: str, cwd: Path, ca: Path) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
-        if server.stdout:
-            server.stdout.close()
