@@ -107,4 +107,11 @@ def serve(side: str, database_url: str, cwd: Path, ca: Path) -> Iterator[str]:
         yield base
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        # A client still holding a TLS connection makes uvicorn's shutdown wait for it
+        # (up to half a minute): the tests close theirs, this only bounds a forgotten one.
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            raise

@@ -46,7 +46,8 @@ class Services:
 
     def token(self, side: str) -> str:
         scope = f"{self.crm}/.default" if side == "crm" else BC_SCOPE
-        return self.credential(side).get_token(scope).token
+        with self.credential(side) as credential:
+            return credential.get_token(scope).token
 
 
 @pytest.fixture(scope="module", params=_backends())
