@@ -5,6 +5,7 @@ works against the stand-in as it does against an organization."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -73,14 +74,18 @@ def test_pages_through_more_than_5000_rows(client: DataverseClient, services: Se
     assert sum(len(p) for p in smaller) == len(ids)
 
 
-def test_create_and_update_many_go_through_the_bulk_messages(client: DataverseClient) -> None:
+def test_create_update_and_delete_many_go_through_the_bulk_messages(
+    client: DataverseClient,
+) -> None:
     # A list creates through CreateMultiple and updates through UpdateMultiple.
     ids = client.records.create("account", [{"name": f"Bulk {i}"} for i in range(3)])
     assert len(set(ids)) == 3
     client.records.update("account", ids, {"address1_city": "Bulkton"})
     rows = client.records.list("account", filter="address1_city eq 'Bulkton'", select=["name"])
     assert sorted(r["name"] for r in rows) == ["Bulk 0", "Bulk 1", "Bulk 2"]
-    client.records.delete("account", ids, use_bulk_delete=False)
+    # A list deletes through BulkDelete, which answers the job's id.
+    job = client.records.delete("account", ids)
+    assert job is not None and uuid.UUID(job)
     assert not client.records.list("account", filter="address1_city eq 'Bulkton'")
 
 
