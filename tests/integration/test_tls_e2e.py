@@ -7,105 +7,21 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import couplet
-from couplet.apps.crm.app import create_app as create_crm
-from couplet.apps.crm.app import ensure_application_user
-from couplet.apps.crm.security import SYSTEM_ADMINISTRATOR
-from couplet.apps.erp.app import create_app as create_erp
-from couplet.apps.erp.security import ensure_api_user
 from couplet.cli.main import app
-from couplet.settings import CrmSettings, ErpSettings
 from tests.conftest import DatabaseFactory
-from tests.helpers import CrmClient, ErpClient, token_for
+from tests.servers import ENGINE, REPO, free_port, seed, serve, trust
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
-
-ENGINE = ("engine-app", "engine-pw")
-PERSON = ("a-person", "person-pw")
-REPO = Path(couplet.__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _seed(crm_url: str, erp_url: str) -> None:
-    """Sample data entered as a person would (not as the integration user), before the
-    services start as processes of their own on the same databases."""
-    crm_app = create_crm(CrmSettings(database_url=crm_url))
-    erp_app = create_erp(ErpSettings(database_url=erp_url))
-    with crm_app.state.service.system_tx() as tx:
-        ensure_application_user(tx, *PERSON, "a person", [SYSTEM_ADMINISTRATOR])
-    with erp_app.state.service.system_tx() as tx:
-        ensure_api_user(tx, *PERSON)
-    # (Signed in here only: the server processes hash secrets at full cost, the tests
-    # cheaply, so the person's secret is for this process.)
-    with TestClient(crm_app) as crm_http, TestClient(erp_app) as erp_http:
-        erp = ErpClient(erp_http, token_for(erp_http, *PERSON))
-        for name in ("Adatum Corporation", "Coho Winery"):
-            erp.create("customers", {"displayName": name, "city": "Atlanta"})
-        crm = CrmClient(crm_http, token_for(crm_http, *PERSON))
-        crm.create("accounts", {"name": "Fourth Coffee", "customertypecode": 3})
-    crm_app.state.engine.dispose()
-    erp_app.state.engine.dispose()
-
-
-@contextmanager
-def _serve(side: str, database_url: str, cwd: Path, ca: Path) -> Iterator[str]:
-    """`couplet serve <side> --tls` as a process; yields its https base URL once it answers."""
-    port = _free_port()
-    prefix = f"COUPLET_{side.upper()}_"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        prefix + "ADMIN_CLIENT_ID": ENGINE[0],
-        prefix + "ADMIN_CLIENT_SECRET": ENGINE[1],
-    }
-    command = [sys.executable, "-m", "couplet.cli.main", "serve", side, "--tls"]
-    command += ["--port", str(port), "--database-url", database_url]
-    server = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"https://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
-            try:
-                if ca.is_file():
-                    answer = httpx.get(
-                        f"{base}/contoso/v2.0/.well-known/openid-configuration",
-                        verify=ssl.create_default_context(cafile=ca),
-                        timeout=2,
-                    )
-                    if answer.status_code == 200:
-                        break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"the {side} did not start"
-            time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stdout:
-            server.stdout.close()
 
 
 def _setup(engine_url: str, *args: str, ca: Path | None) -> tuple[int, str]:
@@ -118,12 +34,12 @@ def _setup(engine_url: str, *args: str, ca: Path | None) -> tuple[int, str]:
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_msal_sign_in_over_tls_then_a_full_sync(databases: DatabaseFactory, tmp_path: Path) -> None:
     crm_db, erp_db, engine_url = databases(["crm", "erp", "engine"])
-    _seed(crm_db, erp_db)
+    seed(crm_db, erp_db)
     ca = tmp_path / ".couplet" / "tls" / "ca.pem"
     with ExitStack() as stack:
         # One after the other: the ERP finds the CA the CRM's start made and uses it too.
-        crm = stack.enter_context(_serve("crm", crm_db, tmp_path, ca))
-        erp = stack.enter_context(_serve("erp", erp_db, tmp_path, ca))
+        crm = stack.enter_context(serve("crm", crm_db, tmp_path, ca))
+        erp = stack.enter_context(serve("erp", erp_db, tmp_path, ca))
         setup = [
             "--crm-url",
             crm,
@@ -171,7 +87,7 @@ def test_msal_sign_in_over_tls_then_a_full_sync(databases: DatabaseFactory, tmp_
         failed = [r for r in runs if "error" in (r["status"], r["erp_to_crm"], r["crm_to_erp"])]
         assert not failed, failed
 
-        with httpx.Client(base_url=crm, verify=ssl.create_default_context(cafile=ca)) as http:
+        with httpx.Client(base_url=crm, verify=trust(ca)) as http:
             token = http.post(
                 "/oauth2/token",
                 data={"grant_type": "client_credentials", "client_id": ENGINE[0]}
@@ -189,7 +105,7 @@ def test_msal_sign_in_over_tls_then_a_full_sync(databases: DatabaseFactory, tmp_
             "Coho Winery",
             "Fourth Coffee",
         }
-        with httpx.Client(base_url=erp, verify=ssl.create_default_context(cafile=ca)) as http:
+        with httpx.Client(base_url=erp, verify=trust(ca)) as http:
             token = http.post(
                 "/contoso/oauth2/v2.0/token",
                 data={"grant_type": "client_credentials", "client_id": ENGINE[0]}
@@ -211,7 +127,7 @@ def test_msal_sign_in_over_tls_then_a_full_sync(databases: DatabaseFactory, tmp_
 
 
 def test_serve_engine_with_tls_answers_over_https(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "couplet.cli.main", "serve", "engine", "--tls"]
     command += ["--port", str(port), "--database-url", f"sqlite:///{tmp_path}/engine.db"]
     env = {**os.environ, "PYTHONPATH": str(REPO), "COUPLET_ENGINE_EMBEDDED_WORKER": "false"}
@@ -225,8 +141,8 @@ def test_serve_engine_with_tls_answers_over_https(tmp_path: Path) -> None:
             assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
             try:
                 if ca.is_file():
-                    trust = ssl.create_default_context(cafile=ca)
-                    health = httpx.get(f"https://localhost:{port}/health", verify=trust)
+                    context = trust(ca)
+                    health = httpx.get(f"https://localhost:{port}/health", verify=context)
                     if health.status_code == 200:
                         break
             except httpx.HTTPError:

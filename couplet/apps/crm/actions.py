@@ -14,6 +14,7 @@ from .._common.http import Reply, Request
 from .._common.operations import require_privilege
 from .._common.records import Tx
 from .._common.types import parse_guid
+from .bulk_delete import bulk_delete
 from .dataverse import DataverseDialect
 from .states import INVALID_STATE
 
@@ -179,4 +180,5 @@ ACTIONS: dict[str, Action] = {
     "CloseQuote": close_quote,
     "ReviseQuote": revise_quote,
     "ConvertQuoteToSalesOrder": convert_quote_to_order,
+    "BulkDelete": bulk_delete,
 }

@@ -53,6 +53,22 @@ _COMPLEX = {
         "UserLocalizedLabel": "mscrm.LocalizedLabel",
     },
     "ColumnSet": {"AllColumns": "Edm.Boolean", "Columns": "Collection(Edm.String)"},
+    "ConditionExpression": {
+        "AttributeName": "Edm.String",
+        "Operator": "Edm.String",
+        "Values": "Collection(mscrm.Object)",
+    },
+    "FilterExpression": {
+        "FilterOperator": "Edm.String",
+        "Conditions": "Collection(mscrm.ConditionExpression)",
+    },
+    "QueryExpression": {
+        "EntityName": "Edm.String",
+        "ColumnSet": "mscrm.ColumnSet",
+        "Criteria": "mscrm.FilterExpression",
+    },
+    "Object": {"Type": "Edm.String", "Value": "Edm.String"},
+    "BulkDeleteResponse": {"JobId": "Edm.Guid"},
     "nav_GetItemAvailabilityResponse": {
         "ProductNumber": "Edm.String",
         "UnitOfMeasure": "Edm.String",
@@ -88,6 +104,19 @@ _ACTIONS = [
             "Label": "mscrm.Label",
         },
         "mscrm.InsertOptionValueResponse",
+    ),
+    (
+        "BulkDelete",
+        {
+            "QuerySet": "Collection(mscrm.QueryExpression)",
+            "JobName": "Edm.String",
+            "SendEmailNotification": "Edm.Boolean",
+            "ToRecipients": "Collection(mscrm.crmbaseentity)",
+            "CCRecipients": "Collection(mscrm.crmbaseentity)",
+            "RecurrencePattern": "Edm.String",
+            "StartDateTime": "Edm.DateTimeOffset",
+        },
+        "mscrm.BulkDeleteResponse",
     ),
 ]
 
