@@ -4,8 +4,10 @@ Each pass is one job in the log. It first retries the couplings whose last write
 direction failed, then reads the rows changed since the watermark, page by page: for a
 page it fetches the couplings in one state call, the partner rows in one read by ids, the
 references' translations in one call per related mapping, plans every row and writes the
-plan in bulk. A failing record is logged and the pass goes on; a failing *system* (the
-port raises) ends the pass with its message in the job, progress so far kept.
+plan in bulk. A failing record is logged and the pass goes on; so is a page that could not
+be written after the connector's retries (each of its records fails with the cause, the
+coupled ones join the retry set). A failing *system* (the port raises anything else, or a
+system stopped answering) ends the pass with its message in the job, progress so far kept.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .apply import apply_plan
+from .apply import apply_plan, fail_page
 from .context import Context
 from .echo import suppression
-from .errors import MappingError
+from .errors import MappingError, RetryableError, UnavailableError
 from .mapping import dependency_order
 from .model import Condition, Direction, JobLog, Op, Outcome, Row, Side, TableMapping
 from .on_the_fly import match_before_insert, sync_references
@@ -104,10 +106,16 @@ def run_pass(
     step = ctx.page_step(mapping)
     try:
         for page in _pages(ctx, mapping, pass_direction, options, started):
-            if step is None:
-                synced += process_page(ctx, job, settings, page)
-            else:
-                step(ctx, job, settings, page)
+            try:
+                if step is None:
+                    synced += process_page(ctx, job, settings, page)
+                else:
+                    step(ctx, job, settings, page)
+            except RetryableError as exc:
+                if isinstance(exc, UnavailableError):
+                    raise  # the system is down: the run stops, the next one resumes
+                # A fault that outlasted its retries fails this page's records, not the run.
+                fail_page(ctx, job, settings, page, str(exc))
             if ctx.on_page is not None:
                 ctx.on_page(job)
     except Exception as exc:

@@ -163,7 +163,7 @@ def test_failed_records_mark_the_pass_but_finish_the_line_and_restart_resets_it(
 
     assert done["CURRENCY"].erp_to_crm_status is PassStatus.ERROR
     assert done["CUSTOMER"].erp_to_crm_status is PassStatus.ERROR  # must be coupled
-    line = restart(w.ctx, "CUSTOMER")
+    [line] = restart(w.ctx, ["CUSTOMER"])
     assert line.status is LineStatus.NOT_STARTED
 
 
