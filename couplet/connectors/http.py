@@ -12,9 +12,9 @@ connection was never made, or it answered 429/503, which refuse the request befo
 it), unless its caller says it is safe to resend. Idempotent creates, which make every POST
 safe to resend, are a separate change (issue 16 point 1).
 
-What still fails becomes a `RetryableError` carrying the last `Retry-After`; after several
-requests in a row failed like that, an `UnavailableError` ("the CRM at … is not answering"),
-which stops the run. Authentication and permission failures become `FatalError`s.
+What still fails becomes a `RetryableError` carrying the last `Retry-After`; when no
+connection could be made at all, or several requests in a row failed like that, an
+`UnavailableError` ("the CRM at … is not answering"), which stops the run. Authentication and permission failures become `FatalError`s.
 """
 
 from __future__ import annotations
@@ -182,7 +182,10 @@ class Retrier:
                     f"{method} {url} failed: {exc} (a private CA? COUPLET_ENGINE_CA_BUNDLE "
                     "names a CA file to trust)"
                 ) from None
-            raise self._gave_up(method, url, f"{type(exc).__name__}: {exc}", None) from None
+            # No connection at all, attempt after attempt: the service is down.
+            down = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            cause = f"{type(exc).__name__}: {exc}"
+            raise self._gave_up(method, url, cause, None, down=down) from None
         with self._lock:
             self._failures_in_a_row = 0
         return response
@@ -193,11 +196,11 @@ class Retrier:
         return float(self._backoff(state))
 
     def _gave_up(
-        self, method: str, url: str, cause: str, retry_after: float | None
+        self, method: str, url: str, cause: str, retry_after: float | None, down: bool = False
     ) -> RetryableError:
         with self._lock:
             self._failures_in_a_row += 1
-            down = self._failures_in_a_row >= self.policy.down_after
+            down = down or self._failures_in_a_row >= self.policy.down_after
         if down:
             return UnavailableError(f"{self.service} is not answering: {cause}", retry_after)
         return RetryableError(f"{method} {url} failed ({cause}); try again later", retry_after)
