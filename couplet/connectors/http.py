@@ -14,7 +14,8 @@ safe to resend, are a separate change (issue 16 point 1).
 
 What still fails becomes a `RetryableError` carrying the last `Retry-After`; when no
 connection could be made at all, or several requests in a row failed like that, an
-`UnavailableError` ("the CRM at … is not answering"), which stops the run. Authentication and permission failures become `FatalError`s.
+`UnavailableError` ("the CRM at … is not answering"), which stops the run. Authentication
+and permission failures become `FatalError`s.
 """
 
 from __future__ import annotations
