@@ -8,7 +8,7 @@ never block. A line is marked in process before its work starts, so after a cras
 picks it up again: a full-sync run resumes from its own watermark, and rows already
 coupled are updated rather than created twice.
 
-A full synchronization converges by itself (§4.4): every `start` runs again the lines that
+A full synchronization converges by itself (§4.1): every `start` runs again the lines that
 ended in error or with failed records, and the lines a crash left in process. A line that
 ran before is first reconciled — its rows are matched to the uncoupled rows already on the
 other side — so what the earlier attempt wrote without coupling is coupled, not created

@@ -29,7 +29,7 @@ def restart(
     parts: Parts, names: Sequence[str] = (), *, all_failed: bool = False
 ) -> list[FullSyncLine]:
     """Puts the named lines, or with `all_failed` every failed one, back to not started, so
-    the next start runs them (with reconciliation: docs/behaviour.md §4.4). `couplet
+    the next start runs them (with reconciliation: docs/behaviour.md §4.1). `couplet
     full-sync --restart/--all-failed`, `POST /api/v1/full-sync/restart` and the review
     page's buttons all come here; returns the lines put back."""
     if bool(names) == all_failed:
