@@ -88,8 +88,8 @@ class TransientAnswer(Exception):
 
 
 def retry_after(raw: str, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delay-seconds or an HTTP date (RFC 9110
-    §10.2.3); None when absent or unreadable."""
+    """Seconds to wait from a `Retry-After` header: delay-seconds or an HTTP date (RFC 9110,
+    section 10.2.3); None when absent or unreadable."""
     raw = raw.strip()
     if not raw:
         return None
