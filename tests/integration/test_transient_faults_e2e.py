@@ -19,12 +19,15 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 import tests.integration.conftest as integration_conftest
 from couplet.cli.main import app
+from couplet.web.app import create_app
 from couplet.wiring import open_integration
 from tests.integration.conftest import Systems
 from tests.integration.engine_cli import cli, cli_json, engine_api, runner
+from tests.web.conftest import sign_in
 
 Fault = Callable[[httpx.Request], httpx.Response]
 
@@ -249,3 +252,36 @@ def test_restart_a_line_and_all_failed_lines_by_cli_and_rest(systems: Systems) -
         r = http.post("/api/v1/full-sync/restart", json={"lines": ["NOPE"]})
         assert r.status_code == 404
     _assert_in_step(systems, 6)
+
+
+def test_the_review_page_restarts_a_failed_line(systems: Systems, faults: Faults) -> None:
+    _seed(systems, 4)
+    cli(systems, "setup", *systems.setup, "--enable", "--test")
+    faults.down_at_first_write = "crm.test"
+    cli(systems, "full-sync", "--start", code=1)
+    faults.down_at_first_write, faults.down = None, set()
+    engine = systems.engine()
+    try:
+        with TestClient(create_app(engine)) as http:
+            csrf = sign_in(engine, http)
+            failed = [x.name for x in engine.state.full_sync_lines() if x.status.value == "error"]
+            page = http.get("/full-sync").text
+            assert f"Restart {failed[0]}" in page and "Restart all failed lines" in page
+            assert "Restart CUSTOMER" not in page  # not started: nothing to restart
+
+            r = http.post(
+                "/full-sync/restart",
+                data={"line": failed[0], "csrf_token": csrf},
+                follow_redirects=False,
+            )
+            assert r.status_code == 303 and r.headers["location"].startswith("/runs/")
+            run_id = r.headers["location"].split("?")[0].rsplit("/", 1)[1]
+            assert engine.worker().run_named(f"RUN-{run_id}") is not None
+
+            lines = {x.name: x for x in engine.state.full_sync_lines()}
+            assert lines[failed[0]].status.value == "finished"
+            assert lines["CUSTOMER"].status.value == "finished"  # the start went on
+            assert "Restart " not in http.get("/full-sync").text
+    finally:
+        engine.close()
+    _assert_in_step(systems, 4)
