@@ -285,3 +285,38 @@ def test_the_review_page_restarts_a_failed_line(systems: Systems, faults: Faults
     finally:
         engine.close()
     _assert_in_step(systems, 4)
+
+
+@pytest.mark.parametrize("arrived", [False, True], ids=["lost-on-the-way", "answer-lost"])
+def test_a_create_that_timed_out_fails_its_records_in_the_log_then_converges(
+    systems: Systems, faults: Faults, arrived: bool
+) -> None:
+    """A create is not sent again after a timeout; whether it arrived or not, its rows are
+    failures in the log, and the next start (reconciling first) converges."""
+    customers = 12
+    _seed(systems, customers)
+    cli(systems, "setup", *systems.setup, "--enable", "--test")
+    timed_out: list[bytes] = []
+
+    def first_create_times_out(
+        inner: httpx.BaseTransport, request: httpx.Request
+    ) -> httpx.Response:
+        if request.method == "POST" and b"Customer 00" in request.content and not timed_out:
+            timed_out.append(request.content)
+            if arrived:
+                inner.handle_request(request)  # written, but the answer never comes back
+            raise httpx.ReadTimeout("The read operation timed out")  # not sent again
+        return inner.handle_request(request)
+
+    faults.handle = first_create_times_out  # type: ignore[method-assign]
+
+    first = {x["name"]: x for x in cli_json_any(systems, "full-sync", "--start")}
+
+    assert timed_out and first["CUSTOMER"]["erp_to_crm"] == "error"
+    errors = [e for e in cli_json(systems, "errors") if e["mapping"] == "CUSTOMER"]
+    erp_ids = {c["id"] for c in systems.erp.rows("customers")}
+    assert errors and {e["source_id"] for e in errors} <= erp_ids  # each record, by id
+    assert all("ReadTimeout" in e["message"] for e in errors)
+
+    assert not _failed(cli_json(systems, "full-sync", "--start"))  # the next start converges
+    _assert_in_step(systems, customers)
