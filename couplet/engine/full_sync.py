@@ -80,6 +80,8 @@ def review(ctx: Context, names: Sequence[str] | None = None) -> list[FullSyncLin
                 direction=mapping.direction,
                 recommendation=recommend(ctx, mapping),
                 dependencies=mapping.dependencies,
+                # A restarted line remembers it ran before: its next run reconciles first.
+                started_at=line.started_at if line else None,
             )
         lines.append(line)
     ctx.state.save_full_sync_lines(lines)
