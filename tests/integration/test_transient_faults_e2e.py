@@ -27,6 +27,7 @@ from couplet.web.app import create_app
 from couplet.wiring import open_integration
 from tests.integration.conftest import Systems
 from tests.integration.engine_cli import cli, cli_json, engine_api, runner
+from tests.integration.test_sign_in_e2e import AUTHORITIES
 from tests.web.conftest import sign_in
 
 Fault = Callable[[httpx.Request], httpx.Response]
@@ -182,20 +183,28 @@ def test_full_sync_converges_through_resets_timeouts_and_throttling(
     assert 2.0 in faults.slept and 1.0 in faults.slept
 
 
-def test_a_503_at_sign_in_is_retried(systems: Systems, faults: Faults) -> None:
+@pytest.mark.parametrize(
+    ("sign_in", "token_path"),
+    [([], "/oauth2/token"), (AUTHORITIES, "/oauth2/v2.0/token")],
+    ids=["service-token-endpoint", "msal"],
+)
+def test_a_503_at_sign_in_is_retried(
+    systems: Systems, faults: Faults, sign_in: list[str], token_path: str
+) -> None:
     _seed(systems, 3)
-    answers = iter(["503", "429", "503"])  # the token endpoint refuses three times first
+    answers = iter(["503", "429", "502", "timeout"])  # the token endpoint refuses first
 
     def first_refused(inner: httpx.BaseTransport, request: httpx.Request) -> httpx.Response:
-        kind = next(answers, None) if "/oauth2/token" in request.url.path else None
+        kind = next(answers, None) if request.url.path.endswith(token_path) else None
         if kind is None:
             return inner.handle_request(request)
         faults.injected[kind] += 1
         return FAULTS[kind](request)
 
     faults.handle = first_refused  # type: ignore[method-assign]
-    cli(systems, "setup", *systems.setup, "--enable", "--test")
-    assert faults.injected == Counter({"503": 2, "429": 1})
+    checks = cli_json(systems, "setup", *systems.setup, *sign_in, "--enable", "--test")
+    assert all(c["ok"] for c in checks), checks
+    assert faults.injected == Counter({"503": 1, "429": 1, "502": 1, "timeout": 1})
     lines = cli_json(systems, "full-sync", "--start")
     assert not _failed(lines)
     _assert_in_step(systems, 3)
