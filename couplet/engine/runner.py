@@ -6,7 +6,7 @@ page it fetches the couplings in one state call, the partner rows in one read by
 references' translations in one call per related mapping, plans every row and writes the
 plan in bulk. A failing record is logged and the pass goes on; so is a page that could not
 be written after the connector's retries (each of its records fails with the cause, the
-coupled ones join the retry set). A failing *system* (the port raises anything else, or a
+coupled ones join the retry set, and the watermark stays before the page). A failing *system* (the port raises anything else, or a
 system stopped answering) ends the pass with its message in the job, progress so far kept.
 """
 
@@ -105,7 +105,8 @@ def run_pass(
     # Document mappings (posted invoices) write their pages themselves.
     step = ctx.page_step(mapping)
     try:
-        for page in _pages(ctx, mapping, pass_direction, options, started):
+        held = _Held()
+        for page in _pages(ctx, mapping, pass_direction, options, started, held):
             try:
                 if step is None:
                     synced += process_page(ctx, job, settings, page)
@@ -114,8 +115,10 @@ def run_pass(
             except RetryableError as exc:
                 if isinstance(exc, UnavailableError):
                     raise  # the system is down: the run stops, the next one resumes
-                # A fault that outlasted its retries fails this page's records, not the run.
+                # A fault that outlasted its retries fails this page's records, not the run;
+                # the watermark stays before them, so the next run reads them again.
                 fail_page(ctx, job, settings, page, str(exc))
+                held.watermark = True
             if ctx.on_page is not None:
                 ctx.on_page(job)
     except Exception as exc:
@@ -192,17 +195,25 @@ def process_page(
     return [d.source.id for d in decisions if d.action in _SYNCED]
 
 
+@dataclass
+class _Held:
+    """Set once a page of the pass could not be written: the watermark moves no further."""
+
+    watermark: bool = False
+
+
 def _pages(
     ctx: Context,
     mapping: TableMapping,
     pass_direction: Direction,
     options: RunOptions,
     started: dt.datetime,
+    held: _Held,
 ) -> Iterator[list[Row]]:
     """The pass's source rows: the given ones, or the retry set then the changed rows.
 
     The watermark is saved after each page of changed rows has been processed (the caller
-    finishes a page before asking for the next), never before.
+    finishes a page before asking for the next), never before, and no more once `held`.
     """
     source = pass_direction.source
     port, table = ctx.port(source), mapping.table_on(source)
@@ -220,6 +231,8 @@ def _pages(
     pages = candidates(port, table, filters, marks, source, started, ctx.page_size)
     for page in pages:
         yield [row for row in page if row.id not in handled]
+        if held.watermark:
+            continue
         marks = advance(marks, source, page, started)
         ctx.state.save_watermarks(key, marks)
 
