@@ -6,8 +6,9 @@ page it fetches the couplings in one state call, the partner rows in one read by
 references' translations in one call per related mapping, plans every row and writes the
 plan in bulk. A failing record is logged and the pass goes on; so is a page that could not
 be written after the connector's retries (each of its records fails with the cause, the
-coupled ones join the retry set, and the watermark stays before the page). A failing *system* (the port raises anything else, or a
-system stopped answering) ends the pass with its message in the job, progress so far kept.
+coupled ones join the retry set, and the watermark stays before the page). A failing
+*system* (the port raises anything else, or a system stopped answering) ends the pass with
+its message in the job, progress so far kept.
 """
 
 from __future__ import annotations
