@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import ssl
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -18,7 +19,13 @@ import httpx
 
 from .connectors.business_central.connector import BusinessCentralConnector
 from .connectors.dataverse.connector import DataverseConnector
-from .connectors.http import ClientCredentials, HttpSession, OAuthClientCredentials
+from .connectors.http import (
+    ClientCredentials,
+    HttpSession,
+    OAuthClientCredentials,
+    Retrier,
+    RetryPolicy,
+)
 from .connectors.identity import Identity, MsalAuth
 from .connectors.sign_in import Check, check_sign_in
 from .engine.connection import Connection
@@ -65,8 +72,18 @@ class Sessions:
     Microsoft identity platform through MSAL when the side has an authority, else at the
     service's own `{url}/oauth2/token` (docs/protocols.md, contract details)."""
 
-    def __init__(self, client_factory: ClientFactory = default_client) -> None:
+    def __init__(
+        self,
+        client_factory: ClientFactory = default_client,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client_factory = client_factory
+        self.policy = policy
+        self.sleep = sleep
+        self.clock = clock
         self._clients: list[httpx.Client] = []
         # One MSAL client (and so one token cache) per identity, shared by the sessions.
         self._identities: dict[Identity, MsalAuth] = {}
@@ -93,13 +110,17 @@ class Sessions:
         if identity not in self._identities:
             origin = urlsplit(authority)
             http = self._client(f"{origin.scheme}://{origin.netloc}")
-            self._identities[identity] = MsalAuth(identity, http)
+            retrier = self._retrier(f"the sign-in service at {authority}")
+            self._identities[identity] = MsalAuth(identity, http, retrier)
         return self._identities[identity]
 
-    def session(self, base_url: str, auth: httpx.Auth) -> HttpSession:
+    def _retrier(self, service: str) -> Retrier:
+        return Retrier(self.policy, service=service, sleep=self.sleep, clock=self.clock)
+
+    def session(self, base_url: str, auth: httpx.Auth, service: str) -> HttpSession:
         client = self._client(base_url)
         client.auth = auth
-        return HttpSession(client)
+        return HttpSession(client, retrier=self._retrier(service))
 
     def crm(self, c: Connection) -> HttpSession:
         auth = self._auth(
@@ -110,7 +131,7 @@ class Sessions:
             c.crm_authority,
             c.crm_certificate,
         )
-        return self.session(c.crm_url, auth)
+        return self.session(c.crm_url, auth, f"the CRM at {c.crm_url}")
 
     def erp(self, c: Connection) -> HttpSession:
         auth = self._auth(
@@ -121,7 +142,7 @@ class Sessions:
             c.erp_authority,
             c.erp_certificate,
         )
-        return self.session(c.erp_url, auth)
+        return self.session(c.erp_url, auth, f"the ERP at {c.erp_url}")
 
     def close(self) -> None:
         for client in self._clients:
@@ -133,7 +154,11 @@ def open_integration(
     *,
     client_factory: ClientFactory | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
+    retry_policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Integration:
+    """`retry_policy` and `sleep`: how the HTTP sessions retry transient faults (tests
+    inject a sleep that does not wait)."""
     settings = settings or EngineSettings()
     db = open_database(settings.database_url)
     key = load_key(settings.database_url, settings.secret_key)
@@ -143,7 +168,9 @@ def open_integration(
     ):
         credentials.set_admin(settings.admin_user, settings.admin_password)
     sessions = Sessions(
-        client_factory or functools.partial(default_client, verify=trusted(settings.ca_bundle))
+        client_factory or functools.partial(default_client, verify=trusted(settings.ca_bundle)),
+        policy=retry_policy,
+        sleep=sleep,
     )
 
     def connect(c: Connection) -> tuple[CrmSystem, ErpSystem]:

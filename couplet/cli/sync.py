@@ -172,13 +172,28 @@ def full_sync_command(
             help="Run every wave until done (implied by --start: runs happen in this process)",
         ),
     ] = False,
+    restart: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--restart",
+            metavar="LINE",
+            help="Put this line back to not started, then start (repeatable)",
+        ),
+    ] = None,
+    all_failed: Annotated[
+        bool,
+        typer.Option("--all-failed", help="Put every failed line back to not started, then start"),
+    ] = False,
     json_output: Json = False,
     database_url: DbUrl = None,
 ) -> None:
     """The full synchronization review: a recommendation per mapping; --start runs it in
-    dependency waves (resumable: running it again continues where it stopped)."""
+    dependency waves (resumable: running it again continues where it stopped, and runs the
+    failed lines again)."""
     with integration_session(database_url) as integration:
-        if start or wait:
+        if restart or all_failed:
+            integration.restart_full_sync(restart or (), all_failed=all_failed)
+        if start or wait or restart or all_failed:
             with spinner(json_output) as progress:
                 progress.add_task("Full synchronization in dependency waves…")
                 lines = integration.run_full_sync_here()

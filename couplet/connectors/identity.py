@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from ..engine.errors import ConfigError, FatalError
+from .http import TRANSIENT_STATUSES, Retrier, TransientAnswer
 
 # Authorities MSAL knows; for any other host (the reference services) it must not ask
 # login.microsoftonline.com whether the authority is genuine.
@@ -102,14 +103,28 @@ class Identity:
 
 class MsalHttp:
     """MSAL's HTTP client (the `requests`-like get/post it calls) over an httpx client, so
-    MSAL goes where the connectors go: the same CA bundle, or in-process apps in tests."""
+    MSAL goes where the connectors go: the same CA bundle, or in-process apps in tests.
 
-    def __init__(self, client: httpx.Client) -> None:
+    Transient faults are retried here, below MSAL: token requests write nothing, so every
+    fault may be retried, and MSAL only sees the final answer (its own throttling cache
+    would otherwise replay a 503 without asking again)."""
+
+    def __init__(self, client: httpx.Client, retrier: Retrier | None = None) -> None:
         self.client = client
+        self.retrier = retrier or Retrier(service=f"the sign-in service at {client.base_url}")
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        def once() -> httpx.Response:
+            response = self.client.request(method, url, **kwargs)
+            if response.status_code in TRANSIENT_STATUSES:
+                raise TransientAnswer(response)
+            return response
+
+        return self.retrier.send(once, method, url, repeatable=True)
 
     def get(self, url: str, params: Any = None, headers: Any = None, **kw: Any) -> httpx.Response:
         # MSAL's own `timeout` is left out: the client has its timeouts already.
-        return self.client.get(url, params=params, headers=headers)
+        return self._send("GET", url, params=params, headers=headers)
 
     def post(
         self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kw: Any
@@ -118,7 +133,7 @@ class MsalHttp:
         # values as text, httpx would send their repr.
         if isinstance(data, dict):
             data = {k: v.decode() if isinstance(v, bytes) else v for k, v in data.items()}
-        return self.client.post(url, params=params, data=data, headers=headers)
+        return self._send("POST", url, params=params, data=data, headers=headers)
 
     def close(self) -> None:
         self.client.close()
@@ -127,9 +142,12 @@ class MsalHttp:
 class MsalAuth(httpx.Auth):
     """Bearer tokens from MSAL's confidential client for one scope."""
 
-    def __init__(self, identity: Identity, http_client: httpx.Client) -> None:
+    def __init__(
+        self, identity: Identity, http_client: httpx.Client, retrier: Retrier | None = None
+    ) -> None:
         self.identity = identity
         self.http_client = http_client
+        self.retrier = retrier
         self._app: msal.ConfidentialClientApplication | None = None
         self._lock = threading.Lock()
 
@@ -147,7 +165,7 @@ class MsalAuth(httpx.Auth):
                     i.client_id,
                     client_credential=credential,
                     authority=i.authority,
-                    http_client=MsalHttp(self.http_client),
+                    http_client=MsalHttp(self.http_client, self.retrier),
                     instance_discovery=None if known else False,
                 )
             except ValueError as exc:

@@ -148,6 +148,30 @@ def _restored(
     return result
 
 
+def fail_page(
+    ctx: Context, job: JobLog, settings: PassSettings, rows: Sequence[Row], cause: str
+) -> None:
+    """A page that could not be planned or written at all: each of its records fails with
+    the cause (logged with its ids; coupled records join the retry set)."""
+    direction = settings.direction
+    ids = [row.id for row in rows]
+    if direction.source is Side.ERP:
+        couplings = ctx.state.couplings_by_erp(settings.mapping.name, ids)
+    else:
+        couplings = ctx.state.couplings_by_crm(settings.mapping.name, ids)
+    result = _PageResult()
+    message = f"Could not write this record to {direction.destination.system_name}: {cause}"
+    for row in rows:
+        coupling = couplings.get(row.id)
+        destination_id = coupling.id_on(direction.destination) if coupling else None
+        decision = Decision(Action.FAIL, row, coupling, destination_id, message=message)
+        _fail(ctx, job, settings, decision, message, result)
+    if result.couplings:
+        ctx.state.save_couplings(result.couplings)
+    ctx.state.add_errors(result.errors)
+    ctx.state.save_job(job)
+
+
 def _fail(
     ctx: Context,
     job: JobLog,

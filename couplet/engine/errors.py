@@ -36,6 +36,11 @@ class RetryableError(SyncError):
         self.retry_after = retry_after
 
 
+class UnavailableError(RetryableError):
+    """A system has not answered several requests in a row, even after retries: the run
+    stops here, and a later run resumes where it stopped."""
+
+
 class FatalError(SyncError):
     """A failure no retry will fix (bad credentials, missing privileges)."""
 

@@ -7,6 +7,12 @@ no duplicates arise when both sides have data; "no records" lines are never star
 never block. A line is marked in process before its work starts, so after a crash `start`
 picks it up again: a full-sync run resumes from its own watermark, and rows already
 coupled are updated rather than created twice.
+
+A full synchronization converges by itself (§4.1): every `start` runs again the lines that
+ended in error or with failed records, and the lines a crash left in process. A line that
+ran before is first reconciled — its rows are matched to the uncoupled rows already on the
+other side — so what the earlier attempt wrote without coupling is coupled, not created
+again. A service that stops answering ends `start` (the next one resumes).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from .context import Context
+from .criteria import criteria_groups
+from .errors import UnavailableError, UnknownMappingError
 from .matching import match_and_couple
 from .model import (
     Direction,
@@ -28,6 +36,7 @@ from .model import (
 )
 from .roles import FullSyncPolicy
 from .runner import RunOptions, synchronize
+from .shapes import line_failed
 from .watermarks import merged
 
 
@@ -71,6 +80,8 @@ def review(ctx: Context, names: Sequence[str] | None = None) -> list[FullSyncLin
                 direction=mapping.direction,
                 recommendation=recommend(ctx, mapping),
                 dependencies=mapping.dependencies,
+                # A restarted line remembers it ran before: its next run reconciles first.
+                started_at=line.started_at if line else None,
             )
         lines.append(line)
     ctx.state.save_full_sync_lines(lines)
@@ -82,32 +93,60 @@ def start(
 ) -> list[FullSyncLine]:
     """Runs every line whose dependencies are done, wave after wave, until none is ready.
 
-    Lines left in process by a crash are run again first. `on_line` is told about each line
-    before it runs (progress display).
+    Lines left in process by a crash, and lines that failed, are run again; each line runs
+    at most once per call. `on_line` is told about each line before it runs (progress
+    display). A service that is not answering stops it with an `UnavailableError`.
     """
+    ran: set[str] = set()
     while True:
         lines = {line.name: line for line in ctx.state.full_sync_lines()}
-        ready = [line for line in lines.values() if _ready(line, lines)]
+        ready = [line for line in lines.values() if line.name not in ran and _ready(line, lines)]
         if not ready:
             return list(lines.values())
         for line in ready:
             if on_line is not None:
                 on_line(line)
+            ran.add(line.name)
             _run_line(ctx, line)
 
 
-def restart(ctx: Context, name: str) -> FullSyncLine:
-    """Puts a line back to not started (for example after fixing what made it fail)."""
-    [line] = [line for line in ctx.state.full_sync_lines() if line.name == name]
-    fresh = FullSyncLine(line.name, line.direction, line.recommendation, line.dependencies)
-    ctx.state.save_full_sync_lines([fresh])
+def restart(ctx: Context, names: Sequence[str] | None = None) -> list[FullSyncLine]:
+    """Puts lines back to not started (for example after fixing what made them fail): the
+    named ones, or every failed one when `names` is None. A line keeps when it first
+    started, so its next run reconciles what earlier runs wrote."""
+    lines = {line.name: line for line in ctx.state.full_sync_lines()}
+    if names is None:
+        chosen = [line for line in lines.values() if failed(line)]
+    else:
+        unknown = [n for n in names if n not in lines]
+        if unknown:
+            raise UnknownMappingError(
+                f"There is no full synchronization line {', '.join(unknown)}."
+            )
+        chosen = [lines[n] for n in dict.fromkeys(names)]
+    fresh = [
+        FullSyncLine(
+            line.name,
+            line.direction,
+            line.recommendation,
+            line.dependencies,
+            started_at=line.started_at,
+        )
+        for line in chosen
+    ]
+    ctx.state.save_full_sync_lines(fresh)
     return fresh
+
+
+def failed(line: FullSyncLine) -> bool:
+    """A line that ended in error or with failed records: `start` runs it again."""
+    return line.status is not LineStatus.IN_PROCESS and line_failed(line)
 
 
 def _ready(line: FullSyncLine, lines: dict[str, FullSyncLine]) -> bool:
     if line.recommendation is Recommendation.NO_RECORDS:
         return False
-    if line.status not in (LineStatus.NOT_STARTED, LineStatus.IN_PROCESS):
+    if line.status is LineStatus.FINISHED and not failed(line):
         return False
     return all(_done(lines.get(dependency)) for dependency in line.dependencies)
 
@@ -121,11 +160,19 @@ def _done(line: FullSyncLine | None) -> bool:
 
 
 def _run_line(ctx: Context, line: FullSyncLine) -> None:
+    resumed = line.started_at is not None
     line = dataclasses.replace(
-        line, status=LineStatus.IN_PROCESS, started_at=line.started_at or ctx.clock()
+        line,
+        status=LineStatus.IN_PROCESS,
+        started_at=line.started_at or ctx.clock(),
+        erp_to_crm_status=PassStatus.NONE,
+        crm_to_erp_status=PassStatus.NONE,
+        message="",
     )
     ctx.state.save_full_sync_lines([line])
     try:
+        if resumed and line.recommendation is Recommendation.FULL_SYNCHRONIZATION:
+            _reconcile(ctx, line.name)
         if line.recommendation is Recommendation.COUPLE_RECORDS:
             result = match_and_couple(ctx, line.name, create_new=True, sync_after=True)
             line = dataclasses.replace(line, coupling_job=result.job.id)
@@ -143,7 +190,20 @@ def _run_line(ctx: Context, line: FullSyncLine) -> None:
         line = dataclasses.replace(
             line, status=LineStatus.ERROR, finished_at=ctx.clock(), message=str(exc)
         )
+        if isinstance(exc, UnavailableError):
+            ctx.state.save_full_sync_lines([line])
+            raise  # the other lines would fail the same way: stop, the next start resumes
     ctx.state.save_full_sync_lines([line])
+
+
+def _reconcile(ctx: Context, name: str) -> None:
+    """Couples the rows an earlier attempt of this line wrote but did not couple (it stopped
+    between the write and the coupling, or a write's answer was lost), by the mapping's
+    match criteria; rows with no match are left to the full run."""
+    mapping = ctx.mapping(name)
+    if mapping.option_mapping or not criteria_groups(mapping):
+        return
+    match_and_couple(ctx, name, create_new=False, sync_after=False, report_unmatched=False)
 
 
 def _full_run(ctx: Context, name: str, direction: Direction | None = None) -> list[JobLog]:

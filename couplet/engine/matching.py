@@ -48,7 +48,10 @@ def match_and_couple(
     fields: Sequence[str] | None = None,
     create_new: bool | None = None,
     sync_after: bool | None = None,
+    report_unmatched: bool = True,
 ) -> MatchResult:
+    """`report_unmatched=False`: rows with no match are no failure (a resumed full
+    synchronization creates them next)."""
     mapping = ctx.mapping(name)
     if mapping.option_mapping:
         # Options match by label; the option run couples them (and adds missing ones).
@@ -76,7 +79,7 @@ def match_and_couple(
     create = mapping.create_new_if_no_match if create_new is None else create_new
     if result.unmatched and create and mapping.direction is not Direction.CRM_TO_ERP:
         result.jobs += create_in(ctx, name, Side.CRM, result.unmatched)[0]
-    elif result.unmatched:
+    elif result.unmatched and report_unmatched:
         job.failed = len(result.unmatched)
         message = (
             f"Could not couple {len(result.unmatched)} record(s): no unique uncoupled match "

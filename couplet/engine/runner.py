@@ -4,8 +4,11 @@ Each pass is one job in the log. It first retries the couplings whose last write
 direction failed, then reads the rows changed since the watermark, page by page: for a
 page it fetches the couplings in one state call, the partner rows in one read by ids, the
 references' translations in one call per related mapping, plans every row and writes the
-plan in bulk. A failing record is logged and the pass goes on; a failing *system* (the
-port raises) ends the pass with its message in the job, progress so far kept.
+plan in bulk. A failing record is logged and the pass goes on; so is a page that could not
+be written after the connector's retries (each of its records fails with the cause, the
+coupled ones join the retry set, and the watermark stays before the page). A failing
+*system* (the port raises anything else, or a system stopped answering) ends the pass with
+its message in the job, progress so far kept.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .apply import apply_plan
+from .apply import apply_plan, fail_page
 from .context import Context
 from .echo import suppression
-from .errors import MappingError
+from .errors import MappingError, RetryableError, UnavailableError
 from .mapping import dependency_order
 from .model import Condition, Direction, JobLog, Op, Outcome, Row, Side, TableMapping
 from .on_the_fly import match_before_insert, sync_references
@@ -103,11 +106,20 @@ def run_pass(
     # Document mappings (posted invoices) write their pages themselves.
     step = ctx.page_step(mapping)
     try:
-        for page in _pages(ctx, mapping, pass_direction, options, started):
-            if step is None:
-                synced += process_page(ctx, job, settings, page)
-            else:
-                step(ctx, job, settings, page)
+        held = _Held()
+        for page in _pages(ctx, mapping, pass_direction, options, started, held):
+            try:
+                if step is None:
+                    synced += process_page(ctx, job, settings, page)
+                else:
+                    step(ctx, job, settings, page)
+            except RetryableError as exc:
+                if isinstance(exc, UnavailableError):
+                    raise  # the system is down: the run stops, the next one resumes
+                # A fault that outlasted its retries fails this page's records, not the run;
+                # the watermark stays before them, so the next run reads them again.
+                fail_page(ctx, job, settings, page, str(exc))
+                held.watermark = True
             if ctx.on_page is not None:
                 ctx.on_page(job)
     except Exception as exc:
@@ -184,17 +196,25 @@ def process_page(
     return [d.source.id for d in decisions if d.action in _SYNCED]
 
 
+@dataclass
+class _Held:
+    """Set once a page of the pass could not be written: the watermark moves no further."""
+
+    watermark: bool = False
+
+
 def _pages(
     ctx: Context,
     mapping: TableMapping,
     pass_direction: Direction,
     options: RunOptions,
     started: dt.datetime,
+    held: _Held,
 ) -> Iterator[list[Row]]:
     """The pass's source rows: the given ones, or the retry set then the changed rows.
 
     The watermark is saved after each page of changed rows has been processed (the caller
-    finishes a page before asking for the next), never before.
+    finishes a page before asking for the next), never before, and no more once `held`.
     """
     source = pass_direction.source
     port, table = ctx.port(source), mapping.table_on(source)
@@ -212,6 +232,8 @@ def _pages(
     pages = candidates(port, table, filters, marks, source, started, ctx.page_size)
     for page in pages:
         yield [row for row in page if row.id not in handled]
+        if held.watermark:
+            continue
         marks = advance(marks, source, page, started)
         ctx.state.save_watermarks(key, marks)
 

@@ -1,8 +1,12 @@
-"""The full synchronization review (a recommendation per mapping) and running it here."""
+"""The full synchronization review (a recommendation per mapping), restarting lines, and
+running it here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..engine import full_sync
+from ..engine.errors import ConfigError
 from ..engine.model import FullSyncLine
 from .context import context
 from .parts import Parts
@@ -19,3 +23,15 @@ def run_here(parts: Parts) -> list[FullSyncLine]:
     ctx = context(parts)
     full_sync.review(ctx)
     return full_sync.start(ctx)
+
+
+def restart(
+    parts: Parts, names: Sequence[str] = (), *, all_failed: bool = False
+) -> list[FullSyncLine]:
+    """Puts the named lines, or with `all_failed` every failed one, back to not started, so
+    the next start runs them (with reconciliation: docs/behaviour.md §4.1). `couplet
+    full-sync --restart/--all-failed`, `POST /api/v1/full-sync/restart` and the review
+    page's buttons all come here; returns the lines put back."""
+    if bool(names) == all_failed:
+        raise ConfigError("Name the lines to restart, or ask for all failed lines (not both).")
+    return full_sync.restart(context(parts), None if all_failed else list(names))

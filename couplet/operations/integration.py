@@ -218,6 +218,11 @@ class Integration:
     def review_full_sync(self) -> list[FullSyncLine]:
         return full_sync.review(self.parts)
 
+    def restart_full_sync(
+        self, names: Sequence[str] = (), *, all_failed: bool = False
+    ) -> list[FullSyncLine]:
+        return full_sync.restart(self.parts, names, all_failed=all_failed)
+
     def holding(
         self, mappings: Sequence[str] | None = None, wait: float = 0.0
     ) -> AbstractContextManager[None]:

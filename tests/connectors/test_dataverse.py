@@ -10,7 +10,12 @@ import httpx
 import pytest
 
 from couplet.connectors.dataverse.connector import DataverseConnector
-from couplet.connectors.http import ClientCredentials, HttpSession, OAuthClientCredentials
+from couplet.connectors.http import (
+    ClientCredentials,
+    HttpSession,
+    OAuthClientCredentials,
+    RetryPolicy,
+)
 from couplet.engine.errors import FatalError, RetryableError
 from couplet.engine.model import Condition, Op, Ref
 from tests.helpers import ADMIN_ID, ADMIN_SECRET, CrmClient, crm_client
@@ -29,7 +34,7 @@ def connect(
         )
     )
     waits = sleep if sleep is not None else []
-    session = HttpSession(crm.http, sleep=waits.append, max_attempts=3)
+    session = HttpSession(crm.http, sleep=waits.append, policy=RetryPolicy(attempts=3))
     return DataverseConnector(session, "http://testserver", batch_size=batch_size)
 
 
@@ -140,7 +145,7 @@ def test_who_am_i_and_bad_credentials(crm: CrmClient, dv: DataverseConnector) ->
 
 
 def test_throttling_is_retried_after_retry_after(database_url: str) -> None:
-    with crm_client(database_url, throttle_requests=2, throttle_window_seconds=300) as crm:
+    with crm_client(database_url, throttle_requests=2, throttle_window_seconds=60) as crm:
         waits: list[float] = []
         dv = connect(crm, sleep=waits)
         with pytest.raises(RetryableError) as info:

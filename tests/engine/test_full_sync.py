@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from couplet.engine.errors import UnknownMappingError
 from couplet.engine.full_sync import recommend, restart, review, start
 from couplet.engine.model import (
     Direction,
@@ -163,7 +164,7 @@ def test_failed_records_mark_the_pass_but_finish_the_line_and_restart_resets_it(
 
     assert done["CURRENCY"].erp_to_crm_status is PassStatus.ERROR
     assert done["CUSTOMER"].erp_to_crm_status is PassStatus.ERROR  # must be coupled
-    line = restart(w.ctx, "CUSTOMER")
+    [line] = restart(w.ctx, ["CUSTOMER"])
     assert line.status is LineStatus.NOT_STARTED
 
 
@@ -182,3 +183,47 @@ def test_a_line_whose_system_fails_is_reported_and_blocks_its_dependents() -> No
     assert done["CURRENCY"].status is LineStatus.ERROR
     assert "unreachable" in done["CURRENCY"].message
     assert done["CUSTOMER"].status is LineStatus.NOT_STARTED
+
+
+def test_a_failed_line_runs_once_per_start_then_again_on_the_next_start() -> None:
+    w = World()
+    w.erp.add("currencies", code="USD")
+    w.customer("Adatum")
+    review(w.ctx)
+    working = w.crm.insert_many
+    tries: list[str] = []
+
+    def broken(table: str, *_: object, **__: object) -> object:
+        tries.append(table)
+        raise RuntimeError("Dataverse is unreachable")
+
+    w.crm.insert_many = broken  # type: ignore[method-assign]
+    assert {x.name: x for x in start(w.ctx)}["CURRENCY"].status is LineStatus.ERROR
+    assert tries == ["transactioncurrencies"]  # once: a failed line is not looped on
+
+    w.crm.insert_many = working  # type: ignore[method-assign]
+    done = {line.name: line for line in start(w.ctx)}  # no restart needed
+
+    assert done["CURRENCY"].status is LineStatus.FINISHED and not done["CURRENCY"].message
+    assert done["CUSTOMER"].status is LineStatus.FINISHED
+    assert len(w.crm.rows("accounts")) == 1
+
+
+def test_restart_puts_back_the_failed_lines_keeping_when_they_first_ran() -> None:
+    w = World()
+    w.erp.add("currencies", code="USD")
+    w.customer("Adatum")
+    review(w.ctx)
+
+    def broken(*_: object, **__: object) -> object:
+        raise RuntimeError("Dataverse is unreachable")
+
+    w.crm.insert_many = broken  # type: ignore[method-assign]
+    start(w.ctx)
+
+    [line] = restart(w.ctx)  # every failed line: here CURRENCY
+    assert line.name == "CURRENCY" and line.status is LineStatus.NOT_STARTED
+    assert line.started_at is not None  # its next run reconciles first
+    assert restart(w.ctx) == []  # nothing failed any more
+    with pytest.raises(UnknownMappingError, match="NOPE"):
+        restart(w.ctx, ["NOPE"])

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from couplet.engine.errors import RetryableError
+from couplet.engine.errors import RetryableError, UnavailableError
 from couplet.engine.model import Row, Side, Watermarks
 from couplet.engine.watermarks import advance, merged
 
@@ -79,14 +79,14 @@ def test_a_run_that_stops_midway_resumes_after_the_last_finished_page_without_du
     def flaky(table: str, rows: object) -> object:
         calls["n"] += 1
         if calls["n"] == 2:
-            raise RetryableError("service unavailable", retry_after=1)
+            raise UnavailableError("the CRM at http://crm.test is not answering", retry_after=1)
         return original(table, rows)  # type: ignore[arg-type]
 
     w.crm.insert_many = flaky  # type: ignore[method-assign]
-    with pytest.raises(RetryableError):
+    with pytest.raises(UnavailableError):
         w.sync()
     [stopped] = [j for j in w.state.jobs() if j.message]
-    assert stopped.message.startswith("The run stopped: service unavailable")
+    assert stopped.message.startswith("The run stopped: the CRM at http://crm.test is not")
     assert len(w.crm.rows("accounts")) == 3
 
     to_crm, _ = w.sync()
@@ -94,6 +94,33 @@ def test_a_run_that_stops_midway_resumes_after_the_last_finished_page_without_du
     assert to_crm.inserted == 5
     assert len(w.crm.rows("accounts")) == 8
     assert len(w.state.couplings) == 8
+
+
+def test_a_page_that_outlasts_its_retries_fails_its_records_and_is_read_again() -> None:
+    w = World(page_size=3)
+    for i in range(8):
+        w.customer(f"C{i}")
+    original = w.crm.insert_many
+    calls = {"n": 0}
+
+    def flaky(table: str, rows: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RetryableError("POST $batch failed (HTTP 503); try again later", 1)
+        return original(table, rows)  # type: ignore[arg-type]
+
+    w.crm.insert_many = flaky  # type: ignore[method-assign]
+    to_crm, _ = w.sync()  # the run goes on past the failed page
+
+    assert (to_crm.inserted, to_crm.failed) == (5, 3)
+    errors = w.state.job_errors(to_crm.id)
+    assert len(errors) == 3 and all("HTTP 503" in e.message and e.source_id for e in errors)
+    assert len(w.crm.rows("accounts")) == 5
+
+    again, _ = w.sync()  # the watermark stayed before the failed page
+
+    assert again.inserted == 3 and not again.failed
+    assert len(w.crm.rows("accounts")) == 8 and len(w.state.couplings) == 8
 
 
 def test_advance_never_moves_backwards_and_merges_seen_ids_at_the_same_moment() -> None:

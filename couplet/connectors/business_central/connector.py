@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ...engine.errors import ConfigError, SyncError
+from ...engine.errors import ConfigError, RetryableError, SyncError, UnavailableError
 from ...engine.model import Condition, Filter, Op, Ref, Row, Side
 from ...engine.ports import WriteResult
 from ..http import HttpSession, error_message
@@ -317,12 +317,21 @@ class BusinessCentralConnector:
             chunk = ops[start : start + self.batch_size]
             requests = [{"id": str(i), **op} for i, op in enumerate(chunk)]
             body = json.dumps({"requests": requests}, default=_json_default)
-            response = self.session.request(
-                "POST",
-                f"{self.base}{self.group(table)}$batch",
-                content=body,
-                headers={"Content-Type": "application/json", "Accept": "application/json"},
-            )
+            try:
+                response = self.session.request(
+                    "POST",
+                    f"{self.base}{self.group(table)}$batch",
+                    # Updates and deletes may be sent again; creates may not (http.py).
+                    repeatable=all(op["method"] != "POST" for op in chunk),
+                    content=body,
+                    headers={"Content-Type": "application/json", "Accept": "application/json"},
+                )
+            except RetryableError as exc:
+                if isinstance(exc, UnavailableError):
+                    raise
+                # This chunk's rows fail with the cause; the chunks before it are written.
+                results += [WriteResult(error=str(exc)) for _ in chunk]
+                continue
             if response.status_code != 200:
                 raise SyncError(f"The ERP refused a $batch: {error_message(response)}")
             answers = {str(a["id"]): a for a in response.json().get("responses", [])}

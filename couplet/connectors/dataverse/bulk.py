@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ...engine.errors import RetryableError, UnavailableError
 from ...engine.model import Row
 from ...engine.ports import WriteResult
 from ..http import HttpSession
@@ -48,7 +49,14 @@ class BulkWriter:
             if not self.available(message, info) or _repeats_a_key(message, info, chunk):
                 results += per_row(chunk)
                 continue
-            ids, status = self._call(message, info, chunk)
+            try:
+                ids, status = self._call(message, info, chunk)
+            except RetryableError as exc:
+                if isinstance(exc, UnavailableError):
+                    raise
+                # This chunk's rows fail with the cause; the chunks before it are written.
+                results += [WriteResult(error=str(exc)) for _ in chunk]
+                continue
             if ids is not None:
                 results += self._rows(info, ids)
                 continue
@@ -66,6 +74,8 @@ class BulkWriter:
         response = self.session.request(
             "POST",
             f"{self.api}{info.entity_set}/Microsoft.Dynamics.CRM.{message}",
+            # UpdateMultiple names every row's key: sending it again writes nothing twice.
+            repeatable=message == "UpdateMultiple",
             json={"Targets": [{"@odata.type": kind, **body} for body in chunk]},
             headers={"Accept": "application/json", "OData-Version": "4.0"},
         )

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from ...engine.errors import SyncError
+from ...engine.errors import RetryableError, SyncError, UnavailableError
 from ...engine.model import Condition, Filter, Op, Ref, Row, Side
 from ...engine.ports import WriteResult
 from ..http import HttpSession, error_message
@@ -226,17 +226,27 @@ class DataverseConnector:
         for start in range(0, len(ops), self.batch_size):
             chunk = ops[start : start + self.batch_size]
             content, content_type = encode(chunk)
-            response = self.session.request(
-                "POST",
-                self.api + "$batch",
-                content=content,
-                headers={
-                    "Content-Type": content_type,
-                    "Accept": "application/json",
-                    "OData-Version": "4.0",
-                    "Prefer": "odata.continue-on-error",
-                },
-            )
+            try:
+                response = self.session.request(
+                    "POST",
+                    self.api + "$batch",
+                    # Updates and deletes may be sent again; creates may not (http.py).
+                    repeatable=all(op.method != "POST" for op in chunk),
+                    content=content,
+                    headers={
+                        "Content-Type": content_type,
+                        "Accept": "application/json",
+                        "OData-Version": "4.0",
+                        "Prefer": "odata.continue-on-error",
+                    },
+                )
+            except RetryableError as exc:
+                if isinstance(exc, UnavailableError):
+                    raise
+                # This chunk's rows fail with the cause; the chunks before it are written.
+                failed = {"error": {"message": str(exc)}}
+                replies += [PartReply(503, {}, failed) for _ in chunk]
+                continue
             if response.status_code != 200:
                 raise SyncError(f"The CRM refused a $batch: {error_message(response)}")
             got = decode(response.content, response.headers.get("content-type", ""))

@@ -1,4 +1,5 @@
-"""`/api/v1/sync`, `/mappings/{name}/sync-now` and `/full-sync/start`: running synchronization.
+"""`/api/v1/sync`, `/mappings/{name}/sync-now`, `/full-sync/start` and `/full-sync/restart`:
+running synchronization.
 
 Each request queues a run (a one-off job queue entry, see `engine.runs`) and answers 202
 with its id and the URL to poll, `GET /api/v1/jobs/queue/{id}`: status, records handled so
@@ -105,6 +106,31 @@ def review(integration: IntegrationDep) -> list[dict[str, Any]]:
 )
 def start(integration: IntegrationDep, response: Response, wait: bool = False) -> Any:
     return _queued(integration, response, integration.queue_full_sync(), wait)
+
+
+class RestartIn(BaseModel):
+    lines: list[str] = []
+    all_failed: bool = False
+
+    @model_validator(mode="after")
+    def _one(self) -> RestartIn:
+        if bool(self.lines) == self.all_failed:
+            raise ValueError("give lines or all_failed (not both)")
+        return self
+
+
+@router.post(
+    "/full-sync/restart",
+    status_code=202,
+    summary="Put full synchronization lines back to not started and queue the full "
+    "synchronization (the named lines, or all failed ones)",
+)
+def restart(
+    body: RestartIn, integration: IntegrationDep, response: Response, wait: bool = False
+) -> Any:
+    lines = integration.restart_full_sync(body.lines, all_failed=body.all_failed)
+    queued = _queued(integration, response, integration.queue_full_sync(), wait)
+    return {**queued, "restarted": [line.name for line in lines]}
 
 
 @router.get("/jobs/queue/{run_id}", summary="A queued run: status, progress, job ids, result")

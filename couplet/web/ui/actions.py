@@ -207,3 +207,17 @@ def restore(
 @router.post("/full-sync/start")
 def start_full_sync(integration: IntegrationDep) -> RedirectResponse:
     return _queue("/full-sync", integration.queue_full_sync)
+
+
+@router.post("/full-sync/restart")
+def restart_full_sync(
+    integration: IntegrationDep, line: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    """A failed line's button (or, with no line, every failed one): back to not started,
+    and the full synchronization queued."""
+
+    def queue() -> Queued:
+        integration.restart_full_sync([line] if line else (), all_failed=not line)
+        return integration.queue_full_sync()
+
+    return _queue("/full-sync", queue)

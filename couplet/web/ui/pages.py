@@ -9,7 +9,7 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ...engine import catalogue, shapes
+from ...engine import catalogue, full_sync, shapes
 from ...engine.errors import ConfigError, CoupletError, UnknownMappingError
 from ...engine.model import Direction, LineStatus, Recommendation, TableMapping
 from ...operations.integration import Integration
@@ -119,6 +119,7 @@ def full_sync_review(request: Request, integration: IntegrationDep) -> HTMLRespo
         request,
         "full_sync.html",
         lines=lines,
+        failed={x.name for x in lines if full_sync.failed(x)},
         problem=problem,
         startable=problem is None
         and any(
