@@ -181,7 +181,10 @@ def test_runs_are_queued_and_polled(web: Web) -> None:
     assert api.get("/api/v1/jobs/queue/nope").status_code == 404
 
     # A run that fails is retried once (BC's one-off jobs); the reason shows meanwhile.
-    failing = api.post("/api/v1/mappings/CUSTOMER/sync-now", json={"erp_ids": ["x"]}).json()
+    refused = api.post("/api/v1/mappings/CUSTOMER/sync-now", json={"erp_ids": ["x"]})
+    assert refused.status_code == 422 and "'x' is not an ERP record id" in refused.text
+    missing = {"erp_ids": ["8f0c6b1e-3f6d-4a7e-9d1c-2b5e4a6f7c80"]}
+    failing = api.post("/api/v1/mappings/CUSTOMER/sync-now", json=missing).json()
     connection = web.engine.connection()
     web.engine.config.save_connection(
         dataclasses.replace(connection, enabled=False), web.engine.clock()

@@ -32,5 +32,8 @@ def test_pending_quotes_and_processing_over_rest(web: Web) -> None:
         "failed": 0,
     }
     assert len(systems.erp.rows("salesQuotes")) == 2
-    failed = api.post("/api/v1/quotes/process", json={"crm_ids": ["nope"]}).json()
+    refused = api.post("/api/v1/quotes/process", json={"crm_ids": ["nope"]})
+    assert refused.status_code == 422 and "'nope' is not a CRM quote id" in refused.text
+    missing = {"crm_ids": ["8f0c6b1e-3f6d-4a7e-9d1c-2b5e4a6f7c80"]}
+    failed = api.post("/api/v1/quotes/process", json=missing).json()
     assert failed["failed"] == 1 and "does not exist" in failed["results"][0]["message"]
