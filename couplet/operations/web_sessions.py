@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..store.credentials import FailedSignIns
 from .parts import Parts
 
 # A session ends after this long without a page view, and at the latest this long after
@@ -45,9 +46,8 @@ def _keys(username: str, address: str) -> tuple[str, str]:
     return f"user:{username.lower()}", f"address:{address}"
 
 
-def _wait(parts: Parts, key: str, now: dt.datetime) -> dt.timedelta:
-    """How long sign-ins counted under `key` must still wait (zero when they need not)."""
-    failed = parts.credentials.failed_sign_ins(key)
+def _wait(failed: FailedSignIns | None, now: dt.datetime) -> dt.timedelta:
+    """How long sign-ins with these failures must still wait (zero when they need not)."""
     if failed is None or failed.count < FREE_FAILURES or now - failed.last_at > FAILURE_MEMORY:
         return dt.timedelta(0)
     # Capped doubling: 2**10 waits of 30 s is already far past the longest wait.
@@ -59,14 +59,14 @@ def _wait(parts: Parts, key: str, now: dt.datetime) -> dt.timedelta:
 def sign_in(parts: Parts, username: str, password: str, address: str) -> SignIn:
     now = parts.clock()
     keys = _keys(username, address)
-    wait = max(_wait(parts, key, now) for key in keys)
+    failures = {key: parts.credentials.failed_sign_ins(key) for key in keys}
+    wait = max(_wait(failed, now) for failed in failures.values())
     if wait > dt.timedelta(0):
         # Refused before the password is looked at, and not counted: a throttled guess
         # learns nothing and does not lengthen the wait of the person it locks out.
         return SignIn(retry_after=max(1, int(wait.total_seconds() + 0.999)))
     if not parts.credentials.check_password(username, password):
-        for key in keys:
-            failed = parts.credentials.failed_sign_ins(key)
+        for key, failed in failures.items():
             remembered = failed is not None and now - failed.last_at <= FAILURE_MEMORY
             count = failed.count + 1 if failed is not None and remembered else 1
             parts.credentials.record_failed_sign_in(key, count, now)
