@@ -27,7 +27,7 @@ from .connectors.http import (
     RetryPolicy,
 )
 from .connectors.identity import Identity, MsalAuth
-from .connectors.sign_in import Check, check_sign_in
+from .connectors.sign_in import CHECK_POLICY, Check, check_sign_in
 from .engine.connection import Connection
 from .engine.errors import ConfigError
 from .operations.integration import Integration
@@ -173,6 +173,8 @@ def open_integration(
         sleep=sleep,
     )
 
+    checking = Sessions(sessions.client_factory, policy=retry_policy or CHECK_POLICY, sleep=sleep)
+
     def connect(c: Connection) -> tuple[CrmSystem, ErpSystem]:
         return (
             DataverseConnector(sessions.crm(c), c.crm_url),
@@ -180,10 +182,11 @@ def open_integration(
         )
 
     def check(c: Connection) -> list[Check]:
-        return check_sign_in(c, sessions.crm(c), sessions.erp(c))
+        return check_sign_in(c, checking.crm(c), checking.erp(c))
 
     def close() -> None:
         sessions.close()
+        checking.close()
         db.dispose()
 
     parts = Parts(

@@ -4,6 +4,7 @@ the `AttributeMetadata` family (one derived type per column kind, with its own p
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,7 @@ CASTS = {kind for _, kind in _KINDS.values()} | {
 _LOOKUP_TYPES = {"ownerid": "Owner", "customerid": "Customer", "parentcustomerid": "Customer"}
 
 
+@functools.cache  # asked for every table and column on every metadata read
 def metadata_id(*parts: str) -> str:
     """A stable MetadataId: the same table or column has the same id in every database."""
     return str(uuid.uuid5(_IDS, ":".join(parts)))

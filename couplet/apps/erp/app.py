@@ -61,11 +61,12 @@ def create_app(
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     model = build_model()
     dialect = BusinessCentralDialect(model)
-    rules = ErpRules(dict(BY_NAME))
     ensure_sqlite_dir(settings.database_url)
     engine = make_engine(settings.database_url)
     create_schema(engine, model)
     transactions = Transactions(engine)
+    subscriptions = Subscriptions(settings, transactions, model, dialect, now)
+    rules = ErpRules(dict(BY_NAME), outbox_written=subscriptions.changed)
     with transactions.begin() as conn:
         key = signing_key(conn, model, settings.token_key)
         bootstrap(Tx(conn, model, SYSTEM, rules, now), settings)
@@ -73,7 +74,6 @@ def create_app(
             pem = Path(settings.admin_client_certificate).read_text()
             register_certificate(conn, model, settings.admin_client_id, pem)
         conn.execute(sa.text("SELECT 1"))
-    subscriptions = Subscriptions(settings, transactions, model, dialect, now)
     issuer = TokenIssuer(key, "couplet-erp", settings.token_lifetime_seconds, now)
     service = ODataService(
         model=model,

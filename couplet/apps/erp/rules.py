@@ -8,6 +8,7 @@ webhook notifications) is deferred to `before_commit`, once per transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .._common.errors import ODataError
@@ -45,8 +46,12 @@ _UNIQUE = ("number", "code")
 
 
 class ErpRules:
-    def __init__(self, tables: dict[str, Table]) -> None:
+    def __init__(
+        self, tables: dict[str, Table], outbox_written: Callable[[], None] = lambda: None
+    ) -> None:
         self.tables = tables
+        # Called when a transaction wrote webhook outbox rows (wakes the notifier).
+        self.outbox_written = outbox_written
         self.target_sets = {name: t.entity.entity_set for name, t in tables.items()}
 
     def before_insert(self, tx: Tx, entity: EntityDef, values: dict[str, Any]) -> None:
@@ -100,7 +105,8 @@ class ErpRules:
 
     def before_commit(self, tx: Tx) -> None:
         statistics.flush(tx)
-        webhooks.flush(tx)
+        if webhooks.flush(tx):
+            self.outbox_written()
 
     def _check_unique(
         self, tx: Tx, table: Table, values: dict[str, Any], old: dict[str, Any] | None

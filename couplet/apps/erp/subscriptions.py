@@ -4,7 +4,9 @@ Registering (POST) and renewing (PATCH, `If-Match` required) both run the handsh
 notification URL is called with `?validationToken=…` and must answer 200 with the token.
 Subscriptions expire (3 days by default). The notifier waits `webhook_delay_seconds` after
 the first change a subscription has not heard about, then sends every change since in one
-notification - or a single `collection` entry when more than 1000 records changed. A
+notification - or a single `collection` entry when more than 1000 records changed. It sleeps
+while nothing is pending and is woken by this service's writes (`changed`); changes another
+process writes into the database are found within a few seconds. A
 subscriber answering 408, 429 or 5xx (or unreachable) is retried later; any other error
 deletes the subscription. Notification URLs must be loopback or an allowed host.
 """
@@ -18,6 +20,7 @@ import logging
 import re
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -67,7 +70,13 @@ class Subscriptions:
         self.clock = clock
         self.entity = model.entity("subscription")
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._retry_at: dict[str, dt.datetime] = {}
+        # Whether the last round left notifications waiting for their time (a delay still
+        # running, a subscriber to retry), and until when a wake keeps the notifier looking.
+        self._waiting = False
+        self._busy_until = 0.0
+        self._outbox_clean = False
 
     # -- API --------------------------------------------------------------------------
 
@@ -210,11 +219,27 @@ class Subscriptions:
             yield
         finally:
             self._stop.set()
+            self._wake.set()
             await asyncio.to_thread(thread.join, 10)
 
+    def changed(self) -> None:
+        """This service wrote outbox rows: wake the notifier. It may run before the writer's
+        commit is visible, so a wake keeps it looking at the busy pace for the delay and a
+        little more."""
+        self._wake.set()
+
     def _run(self) -> None:
-        pause = max(0.05, min(1.0, self.settings.webhook_delay_seconds / 4))
-        while not self._stop.wait(pause):
+        delay = self.settings.webhook_delay_seconds
+        busy = max(0.05, min(1.0, delay / 4))
+        # Idle polling only finds what other processes wrote: this process wakes it at once.
+        idle = max(busy, min(5.0, max(1.0, delay)))
+        while True:
+            looking = self._waiting or time.monotonic() < self._busy_until
+            if self._wake.wait(busy if looking else idle):
+                self._wake.clear()
+                self._busy_until = time.monotonic() + delay + 4 * busy
+            if self._stop.is_set():
+                return
             try:
                 self.deliver_due()
             except Exception:  # the notifier must outlive one bad round
@@ -228,21 +253,30 @@ class Subscriptions:
                 dict(r)
                 for r in conn.execute(sa.select(self.model.table("subscription"))).mappings()
             ]
-        sent = 0
+        sent, dropped, waiting = 0, False, False
         for sub in subs:
             if sub["expirationDateTime"] <= now:
                 self._drop(sub["id"], "expired")
+                dropped = True
                 continue
             if self._retry_at.get(sub["id"], now) > now:
+                waiting = True
                 continue
             changes = self._pending(sub)
             if not changes:
                 continue
             delay = dt.timedelta(seconds=self.settings.webhook_delay_seconds)
             if changes[0]["changed_at"] + delay > now:
+                waiting = True
                 continue
             sent += self._send(sub, changes, now)
-        self._prune()
+            waiting = waiting or sub["id"] in self._retry_at
+        self._waiting = waiting
+        # Pruning is a write: only after something moved a subscription's mark, or once
+        # when the last subscription went.
+        if sent or dropped or (not subs and not self._outbox_clean):
+            self._prune()
+        self._outbox_clean = not subs
         return sent
 
     def _pending(self, sub: dict[str, Any]) -> list[dict[str, Any]]:

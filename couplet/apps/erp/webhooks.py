@@ -81,13 +81,14 @@ def merge_kind(first: str | None, then: str) -> str:
     return first
 
 
-def flush(tx: Tx) -> None:
+def flush(tx: Tx) -> bool:
+    """Writes the transaction's changes to the outbox; whether it wrote any."""
     changes: list[tuple[str, str, str, str]] = tx.scratch.pop(_SCRATCH, [])
     if not changes:
-        return
+        return False
     subscriptions = tx.model.table("subscription")
     if tx.conn.execute(sa.select(subscriptions.c.id).limit(1)).first() is None:
-        return  # nobody listens: keep no outbox
+        return False  # nobody listens: keep no outbox
     seen: dict[tuple[str, str, str], str] = {}
     for company, entity_set, key, kind in changes:
         seen[(company, entity_set, key)] = merge_kind(seen.get((company, entity_set, key)), kind)
@@ -103,3 +104,4 @@ def flush(tx: Tx) -> None:
         for (c, s, k), kind in seen.items()
     ]
     tx.conn.execute(sa.insert(outbox(tx.model)), rows)
+    return True
