@@ -47,6 +47,9 @@ def https(tls: bool, tls_cert: Path | None, tls_key: Path | None) -> Tls | None:
     return chosen
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
 def scheme(tls: Tls | None) -> str:
     return "https" if tls else "http"
 
@@ -61,6 +64,10 @@ def run(app: Any, host: str, port: int, secure: Tls | None, *, factory: bool = F
         log_level="warning",
         ssl_certfile=cert_file(secure),
         ssl_keyfile=key_file(secure),
+        # On a stop signal, requests under way get this long to finish; an idle keep-alive
+        # connection (a TLS one waits up to half a minute for the peer's goodbye) does not
+        # hold the shutdown.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

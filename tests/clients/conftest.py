@@ -1,5 +1,7 @@
-"""One pair of reference services per test module, served over TLS as processes of their
-own, for third-party clients to meet as they would meet Dataverse and Business Central."""
+"""One pair of reference services per backend (and test worker), served over TLS as
+processes of their own, for third-party clients to meet as they would meet Dataverse and
+Business Central. The clients' tests share them: each writes rows of its own and counts
+only what it wrote or at least what was seeded."""
 
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ class Services:
             return credential.get_token(scope).token
 
 
-@pytest.fixture(scope="module", params=_backends())
+@pytest.fixture(scope="session", params=_backends())
 def services(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Services]:
