@@ -12,16 +12,18 @@ import json
 import threading
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
-import msal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from ..engine.errors import ConfigError, FatalError
 from .http import TRANSIENT_STATUSES, Retrier, TransientAnswer
+
+if TYPE_CHECKING:  # MSAL (and requests under it) load when a side signs in with it
+    import msal
 
 # Authorities MSAL knows; for any other host (the reference services) it must not ask
 # login.microsoftonline.com whether the authority is genuine.
@@ -160,6 +162,8 @@ class MsalAuth(httpx.Auth):
                 cert = load_certificate(i.certificate)
                 credential = {"private_key": cert.private_key, "thumbprint": cert.thumbprint}
             known = urlsplit(i.authority).hostname in MICROSOFT_HOSTS
+            import msal
+
             try:
                 self._app = msal.ConfidentialClientApplication(
                     i.client_id,

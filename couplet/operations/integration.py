@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..connectors.sign_in import Check
 from ..engine.connection import Connection
@@ -19,7 +19,6 @@ from ..flows.invoices.posted import InvoiceResult
 from ..flows.orders.creation import OrderResult
 from ..flows.quotes.processing import QuoteResult
 from ..flows.statistics import StatisticsRun
-from ..jobs.procrastinate_backend import ProcrastinateBackend, conninfo
 from ..jobs.worker import Worker
 from ..store.credentials import ApiToken
 from . import (
@@ -40,6 +39,9 @@ from . import connection as setup
 from . import context as contexts
 from .parts import Parts
 from .ports import ConfigStore, CredentialStore, StateStore
+
+if TYPE_CHECKING:  # procrastinate loads for its worker only
+    from ..jobs.procrastinate_backend import ProcrastinateBackend
 
 
 class Integration:
@@ -250,6 +252,8 @@ class Integration:
                 "The procrastinate backend needs the engine database on PostgreSQL "
                 "(COUPLET_ENGINE_DATABASE_URL=postgresql://...)."
             )
+        from ..jobs.procrastinate_backend import ProcrastinateBackend, conninfo
+
         return ProcrastinateBackend(
             conninfo(self.database_url),
             self.parts.queue,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from ..engine.errors import ConfigError
+
+if TYPE_CHECKING:  # Alembic loads when an engine database is opened, not for every command
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 KINDS = "sqlite:///FILE or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
@@ -28,6 +28,8 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -36,6 +38,8 @@ def _config() -> Config:
 @cache
 def head_revisions() -> frozenset[str]:
     """The revisions a migrated database is at; read from the scripts once per process."""
+    from alembic.script import ScriptDirectory
+
     return frozenset(ScriptDirectory.from_config(_config()).get_heads())
 
 
@@ -44,6 +48,9 @@ def migrate(engine: sa.Engine) -> None:
 
     Every command and web request opens the engine, so the up-to-date case is one query on
     `alembic_version` instead of Alembic's full upgrade machinery."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     with engine.begin() as conn:
         if frozenset(MigrationContext.configure(conn).get_current_heads()) == head_revisions():
             return
