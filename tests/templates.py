@@ -90,7 +90,11 @@ class PostgresTemplates:
             admin.execute(sa.text(f'CREATE DATABASE "{template}"'))
             SCHEMAS[schema](f"{base}/{template}")
             self._built[schema] = template
-        admin.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{self._built[schema]}"'))
+        # FILE_COPY copies the files after a checkpoint, which costs next to nothing on a test
+        # server (fsync off): about half the time of the default WAL_LOG, block by block.
+        admin.execute(
+            sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{self._built[schema]}" STRATEGY FILE_COPY')
+        )
 
     @property
     def built(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,7 @@ CONVENTIONS = Conventions(
 )
 
 
+@functools.cache  # the same tables for every app of the process; built once (a tenth of a second)
 def build_model() -> Model:
     model = Model((t.entity for t in TABLES), CONVENTIONS)
     option_table(model)

@@ -11,6 +11,7 @@ write is confined to the company in the URL. Query syntax errors (an unknown pro
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,6 +81,11 @@ def _method_not_allowed(method: str, what: str) -> ODataError:
     )
 
 
+@functools.cache  # the same document for every app of the process
+def _metadata_document(group: str) -> bytes:
+    return metadata_document(group, READ_ONLY, SINGLETONS)
+
+
 class ErpRouter:
     def __init__(
         self, dialect: BusinessCentralDialect, subscriptions: SubscriptionsHandler
@@ -88,9 +94,7 @@ class ErpRouter:
         self.model = dialect.model
         self.sets = {STANDARD: sets_of(STANDARD), CUSTOM: sets_of(CUSTOM)}
         self.subscriptions = subscriptions
-        self.metadata = {
-            group: metadata_document(group, READ_ONLY, SINGLETONS) for group in (STANDARD, CUSTOM)
-        }
+        self.metadata = {group: _metadata_document(group) for group in (STANDARD, CUSTOM)}
 
     def __call__(self, tx: Tx, req: Request) -> Reply:
         match = _GROUP.match(req.path.strip("/"))
