@@ -25,6 +25,8 @@ from couplet.apps._common.database import make_engine as make_service_engine
 from couplet.apps._common.model import Model
 from couplet.apps.crm.app import build_model as crm_model
 from couplet.apps.erp.app import build_model as erp_model
+from couplet.apps.erp.app import create_app as create_erp
+from couplet.settings import ErpSettings
 from couplet.store.db import make_engine, migrate
 
 
@@ -44,10 +46,18 @@ def _service_schema(build_model: Callable[[], Model]) -> Callable[[str], None]:
     return build
 
 
+def _erp_schema(url: str) -> None:
+    """The ERP's tables and its bootstrap with the default settings (the company and its
+    setup, about 130 rows that every ERP app would otherwise write when it starts)."""
+    _service_schema(erp_model)(url)
+    app = create_erp(ErpSettings(database_url=url))
+    app.state.engine.dispose()
+
+
 SCHEMAS: dict[str, Callable[[str], None]] = {
     "engine": _engine_schema,
     "crm": _service_schema(crm_model),
-    "erp": _service_schema(erp_model),
+    "erp": _erp_schema,
 }
 
 
