@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import queue
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -58,30 +56,28 @@ def _admin() -> sa.Engine:
 
 
 class _Dropper:
-    """Drops test databases on a thread of its own: a DROP takes a tenth of a second, which
-    the next test need not wait for. `drain` waits for the last ones (end of session)."""
+    """Drops test databases in batches. A CREATE DATABASE right after a DROP DATABASE waits
+    about 0.3 s on the server (measured: 0.03 s otherwise), so dropping after every test
+    made each PostgreSQL test's setup ten times slower; a batch of drops costs that once.
+    Batches stay small (each database is about 10 MB); `drain` drops the rest."""
+
+    BATCH = 24
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._pending: list[str] = []
 
     def drop(self, names: list[str]) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="drop-databases", daemon=True)
-            self._thread.start()
-        for name in names:
-            self._queue.put(name)
-
-    def _run(self) -> None:
-        with _admin().connect() as conn:
-            while (name := self._queue.get()) is not None:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._pending.extend(names)
+        if len(self._pending) >= self.BATCH:
+            self.drain()
 
     def drain(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+        if not self._pending:
+            return
+        with _admin().connect() as conn:
+            for name in self._pending:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._pending = []
 
 
 _dropper = _Dropper()
