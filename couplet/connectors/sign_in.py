@@ -14,7 +14,7 @@ from .http import HttpSession, RetryPolicy, error_message
 # A connection check has a person waiting for its answer: it rides out a transient fault at
 # the same number of attempts as a run, but with short waits (a service that is down is
 # named in seconds, not after the minute a run would give it).
-CHECK_POLICY = RetryPolicy(total_seconds=10.0, backoff=0.2, backoff_max=2.0)
+CHECK_POLICY = RetryPolicy(total_seconds=10.0, backoff=0.05, backoff_max=1.0)
 
 
 @dataclass(frozen=True)
