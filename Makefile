@@ -1,5 +1,11 @@
 # Two commands: `make demo` and `make test` (`make test-fast` while working). Everything else
 # is set up on the way.
+# Some machines set PYTHONDONTWRITEBYTECODE; then every process (each test worker, server
+# and command the suite starts) compiles every module it imports again, and pytest rewrites
+# every test module again: half of a command's start-up time here. Bytecode goes to the
+# ignored __pycache__ folders.
+unexport PYTHONDONTWRITEBYTECODE
+
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
