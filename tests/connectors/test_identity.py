@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 
 from couplet.apps.crm.app import create_app as create_crm
 from couplet.apps.erp.app import create_app as create_erp
+from couplet.connectors.sessions import Sessions
 from couplet.engine.connection import Connection
 from couplet.engine.errors import FatalError
 from couplet.settings import CrmSettings, ErpSettings
-from couplet.wiring import Sessions
 from tests.conftest import DatabaseFactory
 
 CRM, ERP = "https://crm.test", "https://erp.test"
