@@ -93,26 +93,23 @@ class Sessions:
         return HttpSession(client, retrier=self._retrier(service))
 
     def crm(self, c: Connection) -> HttpSession:
-        auth = self._auth(
-            c.crm_url,
-            c.crm_client_id,
-            c.crm_client_secret,
-            c.crm_sign_in_scope(),
-            c.crm_authority,
-            c.crm_certificate,
-        )
-        return self.session(c.crm_url, auth, f"the CRM at {c.crm_url}")
+        return self._side(c, "crm", c.crm_sign_in_scope(), "the CRM")
 
     def erp(self, c: Connection) -> HttpSession:
+        return self._side(c, "erp", c.erp_sign_in_scope(), "the ERP")
+
+    def _side(self, c: Connection, side: str, scope: str, name: str) -> HttpSession:
+        """The session to one side, from the connection's `<side>_…` fields."""
+        url: str = getattr(c, f"{side}_url")
         auth = self._auth(
-            c.erp_url,
-            c.erp_client_id,
-            c.erp_client_secret,
-            c.erp_sign_in_scope(),
-            c.erp_authority,
-            c.erp_certificate,
+            url,
+            getattr(c, f"{side}_client_id"),
+            getattr(c, f"{side}_client_secret"),
+            scope,
+            getattr(c, f"{side}_authority"),
+            getattr(c, f"{side}_certificate"),
         )
-        return self.session(c.erp_url, auth, f"the ERP at {c.erp_url}")
+        return self.session(url, auth, f"{name} at {url}")
 
     def close(self) -> None:
         for client in self._clients:
