@@ -24,7 +24,6 @@ from couplet.apps._common.database import create_schema
 from couplet.apps._common.database import make_engine as make_service_engine
 from couplet.apps._common.model import Model
 from couplet.apps.crm.app import build_model as crm_model
-from couplet.apps.erp.app import build_model as erp_model
 from couplet.apps.erp.app import create_app as create_erp
 from couplet.settings import ErpSettings
 from couplet.store.db import make_engine, migrate
@@ -48,9 +47,10 @@ def _service_schema(build_model: Callable[[], Model]) -> Callable[[str], None]:
 
 def _erp_schema(url: str) -> None:
     """The ERP's tables and its bootstrap with the default settings (the company and its
-    setup, about 130 rows that every ERP app would otherwise write when it starts)."""
-    _service_schema(erp_model)(url)
+    setup, about 130 rows that every ERP app would otherwise write when it starts): what
+    the app does when it starts on an empty database."""
     app = create_erp(ErpSettings(database_url=url))
+    # A PostgreSQL template must have no open connections when it is copied.
     app.state.engine.dispose()
 
 
