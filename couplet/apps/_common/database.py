@@ -44,7 +44,6 @@ def create_schema(engine: sa.Engine, model: Model) -> None:
         present = set(sa.inspect(conn).get_table_names())
         if not set(model.metadata.tables) <= present:
             model.metadata.create_all(conn)
-    with engine.begin() as conn:
         counter = model.version_counter
         if conn.execute(sa.select(counter.c.id).where(counter.c.id == 1)).first() is None:
             conn.execute(sa.insert(counter).values(id=1, value=0))
