@@ -21,7 +21,7 @@ ADMIN_ID, ADMIN_SECRET = "admin-client", "admin-secret"
 class CrmClient:
     """An authenticated client of the reference CRM with a few shortcuts."""
 
-    def __init__(self, http: TestClient, token: str) -> None:
+    def __init__(self, http: httpx.Client, token: str) -> None:
         self.http = http
         self.token = token
 
@@ -64,7 +64,7 @@ class CrmClient:
         return CrmClient(self.http, token_for(self.http, client_id, secret))
 
 
-def token_for(http: TestClient, client_id: str, secret: str) -> str:
+def token_for(http: httpx.Client, client_id: str, secret: str) -> str:
     r = http.post(
         "/oauth2/token",
         data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
@@ -102,7 +102,7 @@ class ErpClient:
     `custom=True`); `url()` gives the absolute path for other uses.
     """
 
-    def __init__(self, http: TestClient, token: str) -> None:
+    def __init__(self, http: httpx.Client, token: str) -> None:
         self.http = http
         self.token = token
         r = http.get(ERP_API + "companies", headers=self.headers())

@@ -39,23 +39,39 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def seed(crm_url: str, erp_url: str) -> None:
-    """Sample data entered as a person would (not as the integration user), before the
-    services start as processes of their own on the same databases."""
+def person_tokens(crm_url: str, erp_url: str) -> tuple[str, str]:
+    """Adds the person to both services' databases; their bearer tokens for the CRM and the
+    ERP, good for the server processes started on the same databases later.
+
+    (Signed in here, in this process: the server processes hash secrets at full cost and
+    this one cheaply, so the person's secret is good here only - but a token is signed with
+    the key kept in the service's database, which the server processes share.)"""
     crm_app = create_crm(CrmSettings(database_url=crm_url))
     erp_app = create_erp(ErpSettings(database_url=erp_url))
     with crm_app.state.service.system_tx() as tx:
         ensure_application_user(tx, *PERSON, "a person", [SYSTEM_ADMINISTRATOR])
     with erp_app.state.service.system_tx() as tx:
         ensure_api_user(tx, *PERSON)
-    # (Signed in here only: the server processes hash secrets at full cost, the tests
-    # cheaply, so the person's secret is for this process.)
     with TestClient(crm_app) as crm_http, TestClient(erp_app) as erp_http:
-        erp = ErpClient(erp_http, token_for(erp_http, *PERSON))
+        tokens = token_for(crm_http, *PERSON), token_for(erp_http, *PERSON)
+    crm_app.state.engine.dispose()
+    erp_app.state.engine.dispose()
+    return tokens
+
+
+def seed(crm_url: str, erp_url: str) -> None:
+    """Sample data entered as a person would (not as the integration user), before the
+    services start as processes of their own on the same databases."""
+    crm_token, erp_token = person_tokens(crm_url, erp_url)
+    crm_app = create_crm(CrmSettings(database_url=crm_url))
+    erp_app = create_erp(ErpSettings(database_url=erp_url))
+    with TestClient(crm_app) as crm_http, TestClient(erp_app) as erp_http:
+        erp = ErpClient(erp_http, erp_token)
         for name in ("Adatum Corporation", "Coho Winery"):
             erp.create("customers", {"displayName": name, "city": "Atlanta"})
-        crm = CrmClient(crm_http, token_for(crm_http, *PERSON))
-        crm.create("accounts", {"name": "Fourth Coffee", "customertypecode": 3})
+        CrmClient(crm_http, crm_token).create(
+            "accounts", {"name": "Fourth Coffee", "customertypecode": 3}
+        )
     crm_app.state.engine.dispose()
     erp_app.state.engine.dispose()
 
