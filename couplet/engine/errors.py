@@ -20,6 +20,11 @@ class InvalidIdError(ConfigError):
     web answers 422)."""
 
 
+class NotRunnableError(MappingError):
+    """A run was asked for that cannot work as asked: a mapping in a direction it does not
+    synchronize, or lines that only go with their document (the web answers 400)."""
+
+
 class UnknownMappingError(MappingError):
     """A request names a mapping that does not exist (the web answers 404 for it)."""
 

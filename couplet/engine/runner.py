@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .apply import apply_plan, fail_page
 from .context import Context
 from .echo import suppression
-from .errors import MappingError, RetryableError, UnavailableError
+from .errors import NotRunnableError, RetryableError, UnavailableError
 from .mapping import dependency_order
 from .model import Condition, Direction, JobLog, Op, Outcome, Row, Side, TableMapping
 from .on_the_fly import match_before_insert, sync_references
@@ -67,7 +67,7 @@ def synchronize(ctx: Context, name: str, options: RunOptions | None = None) -> l
     mapping = ctx.mapping(name)
     direction = options.direction or mapping.direction
     if not mapping.direction.includes(direction):
-        raise MappingError(
+        raise NotRunnableError(
             f"Mapping {name} synchronizes {mapping.direction}; it cannot run {direction}"
         )
     started = ctx.clock()
@@ -249,6 +249,21 @@ def _by_ids(
         yield [found[i] for i in chunk if i in found]
 
 
+def runnable(ctx: Context, name: str, direction: Direction | None = None) -> TableMapping:
+    """The mapping, when a run of it on its own (in `direction`, when given) can work;
+    `NotRunnableError` saying why not, `UnknownMappingError` for a name that is none."""
+    mapping = ctx.mapping(name)
+    if ctx.travels_with_document(mapping):
+        raise NotRunnableError(
+            f"{name} cannot be synchronized separately: its rows go with their document."
+        )
+    if direction is not None and not mapping.direction.includes(direction):
+        raise NotRunnableError(
+            f"Mapping {name} synchronizes {mapping.direction}; it cannot run {direction}."
+        )
+    return mapping
+
+
 def synchronize_many(
     ctx: Context,
     names: Sequence[str] | None = None,
@@ -257,9 +272,10 @@ def synchronize_many(
     full: bool = False,
     on_mapping: Callable[[str], None] | None = None,
 ) -> list[JobLog]:
-    """Runs several mappings; when none are named, every mapping that has a job of its own,
-    in dependency order - what the scheduler runs (docs/behaviour.md §2.9). A mapping
-    without a job (the invoice lines, written with their invoice) runs only when named.
+    """Runs several mappings; when none are named, every mapping that has a job of its own
+    (and goes in `direction`, when given), in dependency order - what the scheduler runs
+    (docs/behaviour.md §2.9). Named mappings that cannot run as asked are refused before
+    anything runs (`runnable`).
 
     `full` sends every record again, coupled or not, under a watermark of its own so the
     scheduled runs' progress is left alone. `on_mapping` is told before each mapping runs
@@ -267,10 +283,16 @@ def synchronize_many(
     """
     if names:
         for name in names:
-            ctx.mapping(name)  # unknown names fail before anything runs
+            runnable(ctx, name, direction)  # what cannot run fails before anything runs
     else:
         waves = dependency_order(ctx.mappings.values())
-        names = [n for wave in waves for n in wave if ctx.mappings[n].job.enabled]
+        names = [
+            n
+            for wave in waves
+            for n in wave
+            if ctx.mappings[n].job.enabled
+            and (direction is None or ctx.mappings[n].direction.includes(direction))
+        ]
     jobs: list[JobLog] = []
     for name in names:
         if on_mapping is not None:

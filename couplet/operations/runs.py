@@ -20,9 +20,9 @@ from typing import Any
 
 from ..engine import runs
 from ..engine.context import Context
-from ..engine.errors import ConfigError, MappingError
+from ..engine.errors import ConfigError
 from ..engine.model import Direction
-from ..engine.runner import RunOptions, synchronize
+from ..engine.runner import RunOptions, runnable, synchronize
 from ..engine.schedule import JobEntry, JobStatus, RunOutcome, wake
 from ..engine.wake import has_work
 from ..flows.flow import Flow
@@ -173,10 +173,11 @@ def queue_sync(
     full: bool = False,
 ) -> Queued:
     """Queues synchronizing modified records of these mappings (all when none). Refused
-    now, not in the worker, when not enabled or a mapping is unknown."""
+    now, not in the worker, when not enabled, a mapping is unknown or cannot run as asked
+    (`runner.runnable`)."""
     ctx = context(parts)
     for name in mappings or ():
-        ctx.mapping(name)
+        runnable(ctx, name, direction)
     return request(parts, "sync", _sync_params(mappings, direction, full))
 
 
@@ -214,9 +215,7 @@ def queue_sync_now(
 ) -> Queued:
     """Queues synchronizing these records of a mapping now; records chosen from the
     couplings list (`from_couplings`) are synchronized even when skipped."""
-    found = context(parts).mapping(mapping)
-    if direction and not found.direction.includes(direction):
-        raise MappingError(f"Mapping {mapping} cannot synchronize {direction}")
+    runnable(context(parts), mapping, direction)
     params = {
         "mapping": mapping,
         "erp_ids": record_ids(erp_ids, "ERP record"),

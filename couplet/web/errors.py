@@ -1,6 +1,8 @@
 """How the engine's exceptions become HTTP answers, for the REST API.
 
-Every error answers `{"detail": "..."}`: 404 for an unknown mapping, 409 when the request is
+Every error answers `{"detail": "..."}`: 404 for an unknown mapping, 400 for a run that cannot
+work as asked (a direction the mapping does not go, lines that go with their document), 409
+when the request is
 fine but the setup is not (not set up, not enabled, no mappings), 422 for input the engine
 rejects (a mapping breaking a rule, a coupling that cannot be made), 502 when a system the
 engine talks to fails.
@@ -18,6 +20,7 @@ from ..engine.errors import (
     CouplingError,
     InvalidIdError,
     MappingError,
+    NotRunnableError,
     RecordError,
     SyncError,
     UnknownMappingError,
@@ -28,6 +31,8 @@ def status_for(exc: Exception) -> int:
     # Most specific first: UnknownMappingError is a MappingError is a ConfigError.
     if isinstance(exc, UnknownMappingError):
         return 404
+    if isinstance(exc, NotRunnableError):
+        return 400
     if isinstance(exc, MappingError | CouplingError | RecordError | InvalidIdError):
         return 422
     if isinstance(exc, ConfigError):

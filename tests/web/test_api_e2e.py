@@ -85,10 +85,13 @@ def test_full_sync_couplings_sync_now_errors_and_skipped(web: Web) -> None:
     seller = erp.create("salespeoplePurchasers", {"code": "NEW", "displayName": "New Seller"})
     erp.patch(f"customers({adatum['id']})", {"salespersonCode": "NEW"})
     body = {"mappings": ["CUSTOMER"], "direction": "erp-to-crm"}
-    assert _ok(api.post("/api/v1/sync?wait=true", json=body))["failed"] == 1
+    # A run that failed answers so (502, with the run's document), not 200.
+    failed = _ok(api.post("/api/v1/sync?wait=true", json=body), 502)
+    assert failed["failed"] == 1 and failed["ok"] is False
     errors = _ok(api.get("/api/v1/errors"))
     assert "must be coupled" in errors[0]["message"] and errors[0]["source_id"] == adatum["id"]
     erp.patch(f"customers({adatum['id']})", {"phoneNumber": "555-0102"})
+    # The second failure skips it: the run itself succeeded.
     _ok(api.post("/api/v1/sync?wait=true", json=body))
     skipped = _ok(api.get("/api/v1/skipped"))
     assert [s["erp_id"] for s in skipped] == [adatum["id"]]
@@ -193,3 +196,33 @@ def test_runs_are_queued_and_polled(web: Web) -> None:
     retrying = _ok(api.get(failing["url"]))
     assert retrying["status"] == "retrying" and "not enabled" in retrying["error"]
     assert retrying["entry"]["attempts"] == 1
+
+
+def test_a_run_that_cannot_work_is_refused_before_it_is_queued(web: Web) -> None:
+    api = web.http
+    web.enable()
+    before = _ok(api.get("/api/v1/job-queue"))
+    # CURRENCY goes from the ERP to the CRM only; invoice lines go with their invoice.
+    wrong_way = {"mappings": ["CURRENCY"], "direction": "crm-to-erp"}
+    for body in (wrong_way, {"mappings": ["POSTEDSALESLINE-INV"]}):
+        for wait in ("false", "true"):
+            refused = api.post(f"/api/v1/sync?wait={wait}", json=body)
+            assert refused.status_code == 400, refused.text
+    assert "cannot run crm-to-erp" in api.post("/api/v1/sync", json=wrong_way).json()["detail"]
+    lines = api.post("/api/v1/sync", json={"mappings": ["POSTEDSALESLINE-INV"]}).json()
+    assert "go with their document" in lines["detail"]
+    sync_now = api.post(
+        "/api/v1/mappings/CURRENCY/sync-now", json={"crm_ids": [], "erp_ids": ["x"]} | wrong_way
+    )
+    assert sync_now.status_code in (400, 422), sync_now.text
+    # Nothing was queued for any of them.
+    assert _ok(api.get("/api/v1/job-queue")) == before
+    # A direction with no mapping named runs the mappings that go that way, and succeeds.
+    done = _ok(api.post("/api/v1/sync?wait=true", json={"direction": "crm-to-erp"}))
+    assert done["ok"] is True
+    ran = {j["mapping"] for j in done["result"]["jobs"]}
+    assert (
+        ran
+        and "CURRENCY" not in ran
+        and {j["direction"] for j in done["result"]["jobs"]} == {"crm-to-erp"}
+    )

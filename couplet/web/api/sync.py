@@ -5,7 +5,8 @@ Each request queues a run (a one-off job queue entry, see `engine.runs`) and ans
 with its id and the URL to poll, `GET /api/v1/jobs/queue/{id}`: status, records handled so
 far, the job log ids and, once finished, the run's result. Whichever worker runs (the one
 `couplet serve engine` starts, or `couplet worker`) does the work. `?wait=true` runs it
-before answering (200, the same document), for scripts.
+before answering, for scripts: 200 with the same document when the run succeeded, 502 with
+it when the run failed (`ok` false, `summary`, the failed jobs or lines).
 
 A request that a queued or running run covers joins it (docs/behaviour.md §1.5): the
 answer is that run's, with `"joined": true`.
@@ -20,7 +21,7 @@ from pydantic import BaseModel, model_validator
 
 from ...engine import shapes
 from ...engine.model import Direction
-from ...operations.runs import Queued
+from ...operations.runs import WAITING, Queued
 from ..deps import IntegrationDep
 
 router = APIRouter(tags=["synchronization"])
@@ -54,10 +55,19 @@ def _queued(
     url = f"/api/v1/jobs/queue/{queued.id}"
     shown = integration.run_now(queued.id) if wait else integration.run_status(queued.id)
     assert shown is not None
-    response.status_code = 200 if wait else 202
-    if not wait:
+    response.status_code = _status(shown) if wait else 202
+    if response.status_code == 202:
         response.headers["Location"] = url
     return {**shown, "url": url, "joined": queued.joined}
+
+
+def _status(run: dict[str, Any]) -> int:
+    """A waited-for run's answer: 200 when it succeeded; 502 when it failed (records the
+    services refused, a service down: the document says which); 202 when it is still
+    queued or running when the wait's bound passed."""
+    if run["status"] in WAITING:
+        return 202
+    return 200 if run.get("ok") else 502
 
 
 @router.post(
